@@ -1,0 +1,1 @@
+"""Faust glue: the stream processors."""

@@ -1,0 +1,160 @@
+"""The Faust application: one archive agent, the outbox relay, and the ops endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+import mode
+from sqlalchemy.exc import SQLAlchemyError
+
+from consumers import ops
+from pipeline import metrics
+from pipeline.clock import backoff_delays
+from pipeline.config import Settings
+from pipeline.service import BatchProcessor
+from pipeline.triage import Message
+from pipeline.warehouse.writer import BatchOutcome
+
+log = logging.getLogger(__name__)
+
+
+def broker_urls(bootstrap: str) -> list[str]:
+    return [f"kafka://{hostport.strip()}" for hostport in bootstrap.split(",") if hostport.strip()]
+
+
+def credentials(settings: Settings) -> Any:
+    """Faust's spelling of the configured SASL/TLS options (None for plaintext)."""
+    import ssl
+
+    context = None
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
+        )
+        if settings.ssl_certfile:
+            context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile or ""))
+    if settings.sasl_mechanism:
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=password,
+            ssl_context=context,
+            mechanism=settings.sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def to_message(event: Any) -> Message:
+    m = event.message
+    ts = m.timestamp
+    return Message(m.topic, m.partition, m.offset, m.key, m.value, int(ts * 1000) if ts else None)
+
+
+def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
+    """Build the worker's Faust app around a processor; nothing connects until it starts."""
+    app = faust.App(
+        settings.consumer_group,
+        broker=broker_urls(settings.require_bootstrap()),
+        broker_credentials=credentials(settings),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.heartbeat_interval_s,
+        web_enabled=settings.metrics_port > 0,
+        web_bind=settings.metrics_host,
+        web_port=settings.metrics_port,
+        web_in_thread=False,
+        agent_supervisor=mode.CrashingSupervisor,
+        store="memory://",
+        producer_acks=-1,
+        datadir=str(settings.var_dir / "faust"),
+    )
+    worker_name = f"{socket.gethostname()}-{os.getpid()}"
+    inbound = app.topic(*settings.topics.inbound, key_type=bytes, value_type=bytes)
+    state = ops.WorkerState(processor=processor, started_at=time.time())
+
+    @app.agent(inbound, name="archive")
+    async def archive(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
+            messages = [to_message(e) for e in events]
+            outcome = await _process_until_committed(processor, messages, settings)
+            _count(outcome, messages)
+            state.last_batch_at = time.time()
+
+    @app.timer(interval=0.25, name="outbox-relay")
+    async def relay() -> None:
+        await _relay_outbox(app, processor, worker_name)
+
+    ops.install(app, state)
+    return app
+
+
+async def _process_until_committed(
+    processor: BatchProcessor, messages: Sequence[Message], settings: Settings
+) -> BatchOutcome:
+    """Retry the batch until the warehouse takes it; offsets stay put meanwhile."""
+    delays = backoff_delays(max_s=settings.warehouse_retry_max_s)
+    while True:
+        started = time.perf_counter()
+        try:
+            outcome = await asyncio.to_thread(processor.process, messages)
+        except SQLAlchemyError as exc:
+            metrics.WAREHOUSE_ERRORS.inc()
+            metrics.WAREHOUSE_UP.set(0)
+            delay = next(delays)
+            log.warning(
+                "warehouse unavailable (%s); retrying batch of %d in %.1fs",
+                type(exc).__name__,
+                len(messages),
+                delay,
+            )
+            await asyncio.sleep(delay)
+            continue
+        metrics.WAREHOUSE_UP.set(1)
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+        return outcome
+
+
+def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
+    metrics.BATCH_SIZE.observe(len(messages))
+    now = time.time()
+    metrics.LAST_BATCH_UNIXTIME.set(now)
+    for m in messages:
+        metrics.EVENTS_CONSUMED.labels(m.topic).inc()
+        if m.timestamp_ms:
+            metrics.PUBLISH_TO_ARCHIVE_SECONDS.observe(max(0.0, now - m.timestamp_ms / 1000))
+    for event_type, n in outcome.by_type.items():
+        metrics.EVENTS_ARCHIVED.labels(event_type).inc(n)
+    metrics.DUPLICATES.inc(outcome.duplicates)
+    for reason, n in outcome.dead_by_reason.items():
+        metrics.DEAD_LETTERS.labels(reason).inc(n)
+
+
+async def _relay_outbox(app: faust.App, processor: BatchProcessor, worker: str) -> None:
+    """Publish what committed batches left in the outbox, then forget it (at least once)."""
+    while True:
+        try:
+            claimed = await asyncio.to_thread(processor.claim_outbox, worker)
+        except SQLAlchemyError:
+            return
+        if not claimed:
+            return
+        futures = [
+            await app.producer.send(o.topic, o.key, o.value, None, None, None) for _, o in claimed
+        ]
+        await asyncio.gather(*futures)
+        for _, o in claimed:
+            metrics.MESSAGES_PRODUCED.labels(o.topic).inc()
+        await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])

@@ -1,0 +1,64 @@
+"""Ops endpoints on the worker's web port: /metrics, /healthz (liveness), /readyz (readiness)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from pipeline import metrics
+from pipeline.service import BatchProcessor
+from pipeline.warehouse.migrate import require_current
+
+
+@dataclass
+class WorkerState:
+    processor: BatchProcessor
+    started_at: float
+    last_batch_at: float | None = None
+
+
+def _warehouse_ready(processor: BatchProcessor) -> str | None:
+    try:
+        processor.ping()
+        require_current(processor.engine)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return f"warehouse: {type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
+def install(app: faust.App, state: WorkerState) -> None:
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json(
+            {
+                "status": "ok",
+                "uptime_s": round(time.time() - state.started_at, 1),
+                "last_batch_age_s": (
+                    round(time.time() - state.last_batch_at, 1) if state.last_batch_at else None
+                ),
+            }
+        )
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        problems = []
+        warehouse = await asyncio.to_thread(_warehouse_ready, state.processor)
+        if warehouse:
+            problems.append(warehouse)
+        assigned = app.consumer.assignment() if app.consumer else set()
+        if not app.producer or not getattr(app.producer, "_started", True):
+            problems.append("broker: producer not started")
+        status = 503 if problems else 200
+        return web.json(
+            {"ready": not problems, "problems": problems, "partitions": len(assigned)},
+            status=status,
+        )

@@ -1,0 +1,33 @@
+"""Compose and run one worker: warehouse check, topics, processor, Faust app."""
+
+from __future__ import annotations
+
+import logging
+
+from faust.worker import Worker
+
+from consumers.app import create_app
+from pipeline.config import Settings
+from pipeline.service import BatchProcessor
+from pipeline.stages import build_stages
+from pipeline.topics_admin import ensure_topics
+from pipeline.warehouse.engine import make_engine
+from pipeline.warehouse.migrate import require_current
+
+log = logging.getLogger(__name__)
+
+
+def build_processor(settings: Settings) -> BatchProcessor:
+    engine = make_engine(settings.warehouse_url)
+    require_current(engine)
+    enrich, stages = build_stages(settings)
+    return BatchProcessor(engine=engine, topics=settings.topics, enrich=enrich, stages=stages)
+
+
+def run(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT; Faust commits what was processed on the way out."""
+    processor = build_processor(settings)
+    (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
+    ensure_topics(settings)
+    app = create_app(settings, processor)
+    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()

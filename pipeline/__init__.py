@@ -1,0 +1,1 @@
+"""The aftersales application: domain logic, warehouse, broker lifecycle and CLI."""

@@ -1,0 +1,274 @@
+"""The complaint case book: how each event moves cases between open, escalated, resolved, closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from pipeline.casebook.rules import Rules, Severity
+from pipeline.casebook.state import ACTIVE_STATUSES, CaseLookup, CaseOrigin, CaseState, Decision
+from pipeline.casebook.transitions import (
+    active_on,
+    by_complaint,
+    escalate,
+    fits,
+    latest,
+    open_case,
+    recently_closed,
+    reopen,
+    resolve,
+    same_fault,
+    touch,
+)
+from pipeline.casebook.triage import complaint_severity, worst
+from schemas.base import Event
+from schemas.feedback import (
+    ComplaintFiled,
+    ComplaintResolutionConfirmed,
+    ComplaintUpdated,
+    FeedbackEvent,
+    FollowUpCallMade,
+    SurveyAnswered,
+)
+from schemas.repairs import RepairCompleted
+from schemas.tickets import TicketEvent, TicketOpened, TicketResolved
+
+
+def lookup_for(event: Event) -> CaseLookup:
+    """Which stored cases the glue must load before applying `event`."""
+    product = getattr(event, "product", None)
+    return CaseLookup(
+        complaint_id=getattr(event, "complaint_id", None),
+        serial=product.serial if product is not None else None,
+    )
+
+
+def apply_batch(
+    cases: Iterable[CaseState], events: Sequence[Event], rules: Rules, now: datetime
+) -> Decision:
+    """Apply a batch of events in event-time order, then escalate whatever is overdue at `now`.
+
+    Pass the cases lookup_for() names for each event, plus the open cases already past their SLA
+    at `now` (status open, sla_due_at < now), so one call also does the periodic escalation.
+    """
+    book = {case.case_id: case for case in cases}
+    result = Decision()
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        step = apply(tuple(book.values()), event, rules)
+        book.update((case.case_id, case) for case in step.cases)
+        result = result.then(step)
+    return result.then(due_escalations(book.values(), now, rules))
+
+
+def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
+    """One event against the cases it may concern; events unrelated to cases change nothing.
+
+    Breaches that happened before the event are escalated first, so the outcome does not depend
+    on how events were cut into batches.
+    """
+    before = due_escalations(cases, event.occurred_at, rules)
+    changed = {case.case_id: case for case in before.cases}
+    current = [changed.get(case.case_id, case) for case in cases]
+    return before.then(_dispatch(current, event, rules))
+
+
+def due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
+    """Escalate every open case past its SLA, once per SLA deadline."""
+    decisions = [
+        escalate(case, rules)
+        for case in cases
+        if case.status == "open"
+        and now > case.sla_due_at
+        and case.escalated_sla_due_at != case.sla_due_at
+    ]
+    return Decision.combine(decisions)
+
+
+def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
+    """A score at or below the detractor thresholds (NPS 0-6, CSAT 1-2 by default)."""
+    return (nps is not None and nps <= rules.detractors.nps_max) or (
+        csat is not None and csat <= rules.detractors.csat_max
+    )
+
+
+def _dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
+    if isinstance(event, ComplaintFiled):
+        return _complaint_filed(cases, event, rules)
+    if isinstance(event, ComplaintUpdated):
+        return _complaint_updated(cases, event, rules)
+    if isinstance(event, ComplaintResolutionConfirmed):
+        return _confirmation(cases, event, rules)
+    if isinstance(event, RepairCompleted | TicketOpened | TicketResolved):
+        return _service_event(cases, event, rules)
+    if isinstance(event, FollowUpCallMade | SurveyAnswered):
+        return _feedback(cases, event, rules)
+    if not isinstance(event, TicketEvent | FeedbackEvent):
+        return Decision()
+    # Any other ticket or feedback event on the unit is history for its active cases.
+    serial = lookup_for(event).serial
+    return Decision.combine(touch(c, event, "related") for c in active_on(cases, serial))
+
+
+def _complaint_filed(cases: Sequence[CaseState], event: ComplaintFiled, rules: Rules) -> Decision:
+    if any(event.complaint_id in case.complaint_ids for case in cases):
+        return Decision()  # a replayed complaint
+    at, serial = event.occurred_at, event.product.serial
+    severity = complaint_severity(
+        rules.severity,
+        text=event.text,
+        component=event.component,
+        crash=event.crash,
+        fire=event.fire,
+        injuries=event.injuries,
+        deaths=event.deaths,
+    )
+    same = same_fault(cases, serial, event.component)
+    active = [case for case in same if case.status in ACTIVE_STATUSES]
+    target = latest(active) or recently_closed(same, at, rules)
+    if target is None:
+        case = open_case(
+            rules,
+            origin="complaint",
+            origin_id=event.complaint_id,
+            at=at,
+            severity=severity,
+            customer_id=event.customer.customer_id if event.customer else None,
+            serial=serial,
+            component=event.component,
+            market=event.market,
+            dealer_id=event.dealer_id,
+            reason="complaint",
+        )
+        return touch(case, event, "opened")
+    merged = replace(
+        target,
+        complaint_ids=(*target.complaint_ids, event.complaint_id),
+        severity=worst(target.severity, severity),
+        sla_due_at=min(target.sla_due_at, at + rules.cases.sla[severity]),
+    )
+    if merged.status in ("resolved", "closed"):
+        return touch(reopen(merged, at, rules), event, "reopened", "same fault came back")
+    return touch(merged, event, "complaint_added")
+
+
+def _complaint_updated(
+    cases: Sequence[CaseState], event: ComplaintUpdated, rules: Rules
+) -> Decision:
+    case = by_complaint(cases, event.complaint_id)
+    if case is None:
+        return Decision()
+    note = event.note.lower().lstrip()
+    marks_resolution = note.startswith(rules.cases.resolution_note_prefixes)
+    if marks_resolution and case.status in ("open", "escalated"):
+        return touch(resolve(case, event.occurred_at), event, "resolved", "marked resolved")
+    return touch(case, event, "updated")
+
+
+def _confirmation(
+    cases: Sequence[CaseState], event: ComplaintResolutionConfirmed, rules: Rules
+) -> Decision:
+    case = by_complaint(cases, event.complaint_id)
+    if case is None:
+        return Decision()
+    at = event.occurred_at
+    if event.resolved and case.status != "closed":
+        closed = replace(case, status="closed", closed_at=at, resolved_at=case.resolved_at or at)
+        return touch(closed, event, "confirmed", "customer confirmed the resolution")
+    if not event.resolved and case.status in ("resolved", "closed"):
+        return touch(reopen(case, at, rules), event, "reopened", "customer says not resolved")
+    return touch(case, event, "related")
+
+
+def _service_event(
+    cases: Sequence[CaseState],
+    event: RepairCompleted | TicketOpened | TicketResolved,
+    rules: Rules,
+) -> Decision:
+    at, serial = event.occurred_at, event.product.serial
+    component = getattr(event, "component", None)
+    resolves = isinstance(event, TicketResolved) or (
+        isinstance(event, RepairCompleted)
+        and event.outcome in rules.cases.resolving_repair_outcomes
+    )
+    decisions = []
+    active = [c for c in active_on(cases, serial) if fits(c, component) and at >= c.opened_at]
+    for case in active:
+        if resolves and case.status in ("open", "escalated"):
+            decisions.append(touch(resolve(case, at), event, "resolved"))
+        else:
+            decisions.append(touch(case, event, "related"))
+    same = same_fault(cases, serial, component)
+    if not any(case.status in ACTIVE_STATUSES for case in same):
+        closed = recently_closed(same, at, rules)
+        # A ticket.resolved names no component, so only repairs and new tickets can show recurrence.
+        if closed is not None and not isinstance(event, TicketResolved):
+            reopened = reopen(closed, at, rules)
+            decisions.append(touch(reopened, event, "reopened", "same fault came back"))
+            if resolves:
+                decisions.append(touch(resolve(reopened, at), event, "resolved"))
+    return Decision.combine(decisions)
+
+
+def _feedback(
+    cases: Sequence[CaseState], event: FollowUpCallMade | SurveyAnswered, rules: Rules
+) -> Decision:
+    at, serial = event.occurred_at, event.product.serial
+    active = active_on(cases, serial)
+    outcome = event.outcome if isinstance(event, FollowUpCallMade) else None
+    detractor = is_detractor(rules, nps=event.nps, csat=event.csat)
+    if outcome == "problem_persists":
+        if active:
+            return Decision.combine(
+                touch(reopen(c, at, rules), event, "reopened", "call: problem persists")
+                if c.status == "resolved"
+                else touch(c, event, "related", "call: problem persists")
+                for c in active
+            )
+        closed = recently_closed([c for c in cases if c.serial == serial], at, rules)
+        if closed is not None and serial is not None:
+            return touch(reopen(closed, at, rules), event, "reopened", "call: problem persists")
+        return _feedback_case(cases, event, rules, "followup", "problem_persists")
+    related = Decision.combine(
+        touch(c, event, "related", "detractor score" if detractor else "") for c in active
+    )
+    if outcome == "new_problem":
+        return related.then(_feedback_case(cases, event, rules, "followup", "new_problem"))
+    if detractor and not active:
+        return _feedback_case(cases, event, rules, "detractor", "detractor")
+    return related
+
+
+def _feedback_case(
+    cases: Sequence[CaseState],
+    event: FollowUpCallMade | SurveyAnswered,
+    rules: Rules,
+    origin: CaseOrigin,
+    reason: str,
+) -> Decision:
+    if isinstance(event, FollowUpCallMade):
+        origin_id, customer_id, market, dealer_id = event.call_id, event.customer_id, None, None
+    else:
+        origin_id, customer_id = event.survey_id, event.customer.customer_id
+        market, dealer_id = event.customer.country, event.dealer_id
+    if any(case.origin_id == origin_id and case.origin == origin for case in cases):
+        return Decision()  # a replayed call or survey
+    earlier = latest([c for c in cases if c.serial and c.serial == event.product.serial])
+    severities: dict[str, Severity] = {
+        "problem_persists": rules.severity.followup_problem_persists,
+        "new_problem": rules.severity.followup_new_problem,
+    }
+    case = open_case(
+        rules,
+        origin=origin,
+        origin_id=origin_id,
+        at=event.occurred_at,
+        severity=severities.get(reason, rules.severity.detractor),
+        customer_id=customer_id,
+        serial=event.product.serial,
+        component=earlier.component if earlier and reason == "problem_persists" else None,
+        market=market or (earlier.market if earlier else None),
+        dealer_id=dealer_id or (earlier.dealer_id if earlier else None),
+        reason=reason,
+    )
+    return touch(case, event, "opened", reason)

@@ -1,0 +1,162 @@
+"""Primitive steps of the case book: open, touch, resolve, reopen, escalate, and case finders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from pipeline.casebook.rules import Rules, Severity
+from pipeline.casebook.state import (
+    ACTIVE_STATUSES,
+    CaseOrigin,
+    CaseState,
+    Decision,
+    TimelineEntry,
+)
+from pipeline.casebook.triage import choose_owner, output_event_id, stable_id, top_component
+from schemas.base import Event
+from schemas.outputs import CaseEscalated
+
+SOURCE = "casebook"
+"""The `source` of every event the case book publishes."""
+
+
+def open_case(
+    rules: Rules,
+    *,
+    origin: CaseOrigin,
+    origin_id: str,
+    at: datetime,
+    severity: Severity,
+    customer_id: str | None,
+    serial: str | None,
+    component: str | None,
+    market: str | None,
+    dealer_id: str | None,
+    reason: str,
+) -> CaseState:
+    case_id = stable_id("case", origin, origin_id)
+    return CaseState(
+        case_id=case_id,
+        origin=origin,
+        origin_id=origin_id,
+        complaint_ids=(origin_id,) if origin == "complaint" else (),
+        owner=choose_owner(rules.assignment, case_key=case_id, market=market, dealer_id=dealer_id),
+        severity=severity,
+        status="open",
+        opened_at=at,
+        sla_due_at=at + rules.cases.sla[severity],
+        customer_id=customer_id,
+        serial=serial,
+        component=component,
+        market=market,
+        dealer_id=dealer_id,
+        reason=reason,
+    )
+
+
+def escalate(case: CaseState, rules: Rules) -> Decision:
+    days = rules.cases.sla[case.severity].days
+    escalated = replace(
+        case,
+        status="escalated",
+        escalated_sla_due_at=case.sla_due_at,
+        escalations=case.escalations + 1,
+    )
+    # Dated at the breach, not at detection, so replays and batch sizes give the same event.
+    output = CaseEscalated(
+        event_id=output_event_id("case.escalated", case.case_id, case.sla_due_at.isoformat()),
+        occurred_at=case.sla_due_at,
+        source=SOURCE,
+        case_id=case.case_id,
+        complaint_id=case.origin_id,
+        owner=case.owner,
+        severity=case.severity,
+        sla_due_at=case.sla_due_at,
+        reason=f"{case.severity} case not resolved within its {days}-day SLA",
+    )
+    entry = TimelineEntry(
+        case_id=case.case_id,
+        occurred_at=case.sla_due_at,
+        event_type=output.event_type,
+        event_id=output.event_id,
+        kind="escalated",
+        status_after="escalated",
+        note=output.reason,
+    )
+    return Decision(cases=(escalated,), timeline=(entry,), outputs=(output,))
+
+
+def touch(case: CaseState, event: Event, kind: str, note: str = "") -> Decision:
+    last = max(case.last_event_at or event.occurred_at, event.occurred_at)
+    updated = replace(case, last_event_at=last)
+    entry = TimelineEntry(
+        case_id=case.case_id,
+        occurred_at=event.occurred_at,
+        event_type=str(getattr(event, "event_type", "unknown")),
+        event_id=event.event_id,
+        kind=kind,
+        status_after=updated.status,
+        note=note,
+    )
+    return Decision(cases=(updated,), timeline=(entry,))
+
+
+def resolve(case: CaseState, at: datetime) -> CaseState:
+    return replace(case, status="resolved", resolved_at=at)
+
+
+def reopen(case: CaseState, at: datetime, rules: Rules) -> CaseState:
+    return replace(
+        case,
+        status="open",
+        sla_due_at=at + rules.cases.sla[case.severity],
+        resolved_at=None,
+        closed_at=None,
+        reopen_count=case.reopen_count + 1,
+    )
+
+
+def by_complaint(cases: Sequence[CaseState], complaint_id: str) -> CaseState | None:
+    return latest([case for case in cases if complaint_id in case.complaint_ids])
+
+
+def active_on(cases: Sequence[CaseState], serial: str | None) -> list[CaseState]:
+    if serial is None:
+        return []
+    return [c for c in cases if c.serial == serial and c.status in ACTIVE_STATUSES]
+
+
+def fits(case: CaseState, component: str | None) -> bool:
+    """An event fits a case unless both name different top-level components."""
+    return (
+        case.component is None
+        or component is None
+        or (top_component(case.component) == top_component(component))
+    )
+
+
+def same_fault(
+    cases: Sequence[CaseState], serial: str | None, component: str | None
+) -> list[CaseState]:
+    top = top_component(component)
+    if serial is None or top is None:
+        return []
+    return [c for c in cases if c.serial == serial and top_component(c.component) == top]
+
+
+def recently_closed(cases: Sequence[CaseState], at: datetime, rules: Rules) -> CaseState | None:
+    window = rules.cases.reopen_window
+    closed = [
+        c
+        for c in cases
+        if c.status == "closed"
+        and c.closed_at is not None
+        and c.closed_at <= at <= c.closed_at + window
+    ]
+    return max(closed, key=lambda c: (c.closed_at, c.case_id), default=None)
+
+
+def latest(cases: Sequence[CaseState]) -> CaseState | None:
+    return max(cases, key=lambda c: (c.opened_at, c.case_id), default=None)

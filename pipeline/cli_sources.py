@@ -1,0 +1,116 @@
+"""CLI commands that publish from files and the simulator: `import nhtsa|csv` and `simulate`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pipeline.clock import wall_clock
+from pipeline.config import Settings
+from pipeline.output import to_json
+
+import_app = typer.Typer(help="Import real after-sales data files as events.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _print_report(summary: dict[str, object]) -> None:
+    err.print(to_json(summary))
+
+
+@import_app.command("nhtsa")
+def import_nhtsa(
+    complaints: Annotated[
+        Path, typer.Argument(help="NHTSA FLAT_CMPL file (tab-separated, no header).")
+    ],
+    recalls: Annotated[Path | None, typer.Option(help="NHTSA FLAT_RCL file of recalls.")] = None,
+) -> None:
+    """Publish NHTSA complaints (and recalls) as events; skipped rows are counted by reason."""
+    from producers.commands import publish_events, tally
+    from producers.sources.nhtsa import read_complaints, read_recalls
+    from producers.sources.report import SkipReport
+
+    settings = Settings()
+    today = wall_clock().date()
+    if recalls is not None:
+        recall_report = SkipReport()
+        publish_events(
+            settings,
+            tally(
+                read_recalls(recalls, today=today, on_recoded=recall_report.note_recoded),
+                recall_report,
+            ),
+            err,
+            description="recalls",
+        )
+        _print_report({"recalls": recall_report.summary()})
+    report = SkipReport()
+    publish_events(
+        settings,
+        tally(read_complaints(complaints, today=today, on_recoded=report.note_recoded), report),
+        err,
+        description="complaints",
+    )
+    _print_report({"complaints": report.summary()})
+
+
+@import_app.command("csv")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="CSV file of complaints.")],
+    mapping: Annotated[
+        str, typer.Option(help="Shipped mapping name (e.g. cn_car_complaints) or a TOML file path.")
+    ] = "cn_car_complaints",
+) -> None:
+    """Publish a CSV export of complaints, columns mapped by a small TOML file."""
+    from producers.commands import publish_events, tally
+    from producers.sources.mapped_csv import load_mapping, mapping_path, read_mapped_csv
+    from producers.sources.report import SkipReport
+
+    path = Path(mapping) if mapping.endswith(".toml") else mapping_path(mapping)
+    report = SkipReport()
+    items = read_mapped_csv(
+        file, load_mapping(path), today=wall_clock().date(), on_recoded=report.note_recoded
+    )
+    publish_events(Settings(), tally(items, report), err, description=file.name)
+    _print_report(report.summary())
+
+
+def simulate(
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same world, same events.")] = 7,
+    days: Annotated[int, typer.Option(help="Simulated days.")] = 365,
+    rate: Annotated[float, typer.Option(help="Mean new service tickets per simulated day.")] = 40.0,
+    start: Annotated[str, typer.Option(help="First simulated day (YYYY-MM-DD).")] = "2024-01-01",
+    defects: Annotated[int | None, typer.Option(help="Injected recurring defects.")] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Write the injected defects (ground truth) to this JSON file."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write JSON Lines here instead of publishing to Kafka.")
+    ] = None,
+) -> None:
+    """Simulate an international after-sales world with injected recurring defects."""
+    from producers.commands import publish_events
+    from producers.simulator import SimulationConfig, write_ground_truth
+    from producers.simulator import simulate as run
+    from schemas.codec import encode
+
+    config = SimulationConfig(
+        seed=seed, days=days, rate=rate, start=date.fromisoformat(start), defects=defects
+    )
+    if truth is not None:
+        write_ground_truth(config, truth)
+        err.print(f"ground truth written to {truth}")
+    if out is not None:
+        with out.open("wb") as fh:
+            n = 0
+            for event in run(config):
+                fh.write(encode(event) + b"\n")
+                n += 1
+        err.print(f"wrote {n:,} events to {out}")
+        return
+    counts = publish_events(Settings(), run(config), err, description="simulating")
+    err.print(to_json(dict(sorted(counts.items()))))

@@ -1,0 +1,119 @@
+"""`aftersales demo`: embedded broker, warehouse and worker, a simulated world, a summary."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import Engine
+
+from pipeline.broker import EmbeddedBroker
+from pipeline.config import Settings
+from pipeline.warehouse.engine import make_engine
+from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.queries import table_counts
+from pipeline.worker_process import WorkerProcess, wait_until
+
+PROCESS_TIMEOUT_S = 600
+
+
+@contextlib.contextmanager
+def _kafka(settings: Settings, console: Console) -> Iterator[tuple[str, dict[str, float]]]:
+    if settings.kafka_bootstrap:
+        yield settings.kafka_bootstrap, {}
+        return
+    console.print(f"starting the embedded [bold]{settings.embedded_broker}[/] broker …")
+    with EmbeddedBroker(settings.embedded_broker) as broker:
+        console.print(f"  broker ready on {broker.bootstrap}")
+        yield broker.bootstrap, broker.client_settings
+
+
+def _warehouse_url(settings: Settings, demo_dir: Path) -> str:
+    if "warehouse_url" in settings.model_fields_set:
+        return settings.warehouse_url
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{demo_dir / 'warehouse.db'}"
+
+
+def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: Console) -> None:
+    from producers.commands import publish_events
+    from producers.simulator import SimulationConfig, simulate, write_ground_truth
+
+    started = time.monotonic()
+    demo_dir = settings.var_dir / "demo"
+    url = _warehouse_url(settings, demo_dir)
+    engine = make_engine(url)
+    upgrade(engine)
+    console.print(f"warehouse: {engine.url.render_as_string(hide_password=True)}")
+    with _kafka(settings, console) as (bootstrap, timings):
+        values = {**settings.model_dump(exclude_none=True), **timings}
+        values.update(kafka_bootstrap=bootstrap, warehouse_url=url)
+        run = settings.model_copy(update=values)
+        from pipeline.topics_admin import ensure_topics
+
+        ensure_topics(run)
+        config = SimulationConfig(seed=seed, days=days, rate=rate)
+        write_ground_truth(config, demo_dir / "ground_truth.json")
+        worker_values = {k: v for k, v in values.items() if k in Settings.model_fields}
+        with WorkerProcess(worker_values, log_path=demo_dir / "worker.log") as worker:
+            console.print(
+                f"worker started (log: {demo_dir / 'worker.log'}, metrics: {worker.metrics_url})"
+            )
+            by_type = publish_events(
+                run, simulate(config), console, description=f"publishing {days} simulated days"
+            )
+            total = sum(by_type.values())
+            _wait_processed(engine, total, worker, console)
+            wait_until(
+                lambda: table_counts(engine)["outbox"] == 0,
+                timeout_s=120,
+                check=worker.check,
+                what="outbox drained",
+            )
+        console.print("worker stopped")
+    _summary(engine, by_type, console, time.monotonic() - started)
+
+
+def _processed(engine: Engine) -> int:
+    counts = table_counts(engine)
+    return counts["events"] + counts["dead_letters"]
+
+
+def _wait_processed(engine: Engine, total: int, worker: WorkerProcess, console: Console) -> None:
+    with Progress(console=console) as bar:
+        task = bar.add_task("archiving", total=total)
+
+        def done() -> bool:
+            n = _processed(engine)
+            bar.update(task, completed=n)
+            return n >= total
+
+        wait_until(
+            done, timeout_s=PROCESS_TIMEOUT_S, poll_s=0.5, check=worker.check, what="archive"
+        )
+
+
+def _summary(engine: Engine, by_type: Counter[str], console: Console, seconds: float) -> None:
+    published = Table(title="Events published, by type")
+    published.add_column("event type")
+    published.add_column("events", justify="right")
+    for event_type, n in sorted(by_type.items()):
+        published.add_row(event_type, f"{n:,}")
+    published.add_row("[bold]total", f"[bold]{sum(by_type.values()):,}")
+    console.print(published)
+    rows = Table(title="Warehouse rows")
+    rows.add_column("table")
+    rows.add_column("rows", justify="right")
+    for name, n in table_counts(engine).items():
+        if n:
+            rows.add_row(name, f"{n:,}")
+    console.print(rows)
+    console.print(f"[green]demo finished in {seconds:.0f}s[/]")

@@ -1,0 +1,110 @@
+"""Prometheus metrics, declared once; labels are closed sets (topics, types, reasons), never ids."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+EVENTS_CONSUMED = Counter(
+    "aftersales_events_consumed_total",
+    "Messages consumed from inbound topics.",
+    ["topic"],
+    registry=REGISTRY,
+)
+EVENTS_ARCHIVED = Counter(
+    "aftersales_events_archived_total",
+    "Events archived for the first time, by event type.",
+    ["event_type"],
+    registry=REGISTRY,
+)
+DUPLICATES = Counter(
+    "aftersales_events_duplicate_total",
+    "Events already archived (redeliveries, replays), skipped idempotently.",
+    registry=REGISTRY,
+)
+DEAD_LETTERS = Counter(
+    "aftersales_dead_letters_total",
+    "Messages or batch items sent to the dead-letter topic, by reason.",
+    ["reason"],
+    registry=REGISTRY,
+)
+MESSAGES_PRODUCED = Counter(
+    "aftersales_messages_produced_total",
+    "Messages published by the worker, by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
+BATCH_SIZE = Histogram(
+    "aftersales_archive_batch_size",
+    "Messages per archive batch.",
+    buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000),
+    registry=REGISTRY,
+)
+BATCH_SECONDS = Histogram(
+    "aftersales_archive_batch_seconds",
+    "Time to process and commit one batch.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+PUBLISH_TO_ARCHIVE_SECONDS = Histogram(
+    "aftersales_publish_to_archive_seconds",
+    "From the Kafka record timestamp (publish time) to the archive commit.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
+OCCURRED_TO_ARCHIVE_SECONDS = Histogram(
+    "aftersales_occurred_to_archive_seconds",
+    "From the event's occurred_at (event time) to the archive commit; large for replays.",
+    buckets=(1, 10, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400),
+    registry=REGISTRY,
+)
+CONSUMER_LAG = Gauge(
+    "aftersales_consumer_lag",
+    "Messages behind the log end on the partitions this worker owns, by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
+FLAGS_RAISED = Counter(
+    "aftersales_flags_raised_total",
+    "Defect flags raised, by severity.",
+    ["severity"],
+    registry=REGISTRY,
+)
+FLAGS_OPEN = Gauge(
+    "aftersales_flags_open",
+    "Open defect flags in the warehouse, by severity.",
+    ["severity"],
+    registry=REGISTRY,
+)
+CASES_OPEN = Gauge(
+    "aftersales_cases_open", "Complaint cases not yet confirmed resolved.", registry=REGISTRY
+)
+CASES_OVERDUE = Gauge(
+    "aftersales_cases_overdue", "Open complaint cases past their SLA.", registry=REGISTRY
+)
+FOLLOWUPS_DUE = Gauge(
+    "aftersales_followups_due",
+    "Scheduled follow-up calls due (event time) without a recorded call.",
+    registry=REGISTRY,
+)
+WAREHOUSE_ERRORS = Counter(
+    "aftersales_warehouse_errors_total",
+    "Failed warehouse transactions (each is retried with backoff).",
+    registry=REGISTRY,
+)
+WAREHOUSE_UP = Gauge(
+    "aftersales_warehouse_up",
+    "1 when the last warehouse transaction succeeded, else 0.",
+    registry=REGISTRY,
+)
+OUTBOX_PENDING = Gauge(
+    "aftersales_outbox_pending",
+    "Messages written but not yet published.",
+    registry=REGISTRY,
+)
+LAST_BATCH_UNIXTIME = Gauge(
+    "aftersales_last_batch_timestamp_seconds",
+    "Wall time of the last committed batch (liveness).",
+    registry=REGISTRY,
+)

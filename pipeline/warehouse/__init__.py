@@ -1,0 +1,1 @@
+"""The feedback warehouse: SQLAlchemy tables, sessions, repositories and migrations."""

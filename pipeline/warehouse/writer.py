@@ -1,0 +1,207 @@
+"""Write one triaged batch in one transaction: dead letters, archive, projections, outbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from pipeline.projections import Row, Rows, fold_tickets, new_rows, project
+from pipeline.triage import Accepted, Triaged
+from pipeline.warehouse import tables as t
+from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
+from schemas.codec import encode
+from schemas.keys import event_key
+from schemas.tickets import TicketEvent
+
+TABLES: dict[str, Table] = {m.__tablename__: m.__table__ for m in t.Base.__subclasses__()}  # type: ignore[misc]
+
+# Append-only tables keyed by event id or natural key: a replay leaves them as they are.
+_INSERT_ONLY = (
+    "customers",
+    "ticket_status_history",
+    "repairs",
+    "repair_parts",
+    "feedback",
+    "complaints",
+    "recalls",
+    "product_components",
+)
+# Reference tables where the latest registration wins.
+_UPSERT_KEYS: dict[str, tuple[str, ...]] = {
+    "dealers": ("dealer_id",),
+    "product_models": ("brand", "model", "variant"),
+    "units": ("serial",),
+    "units_sold": ("brand", "model", "variant", "market", "month"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class BatchContext:
+    """What stages share while one batch is written."""
+
+    session: Session
+    now: datetime
+    new: list[Accepted]
+    enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outbox: list[Outgoing] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+class Stage(Protocol):
+    """A step run inside the batch transaction after the events are archived."""
+
+    def __call__(self, ctx: BatchContext) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    archived: int
+    duplicates: int
+    dead_letters: int
+    dead_by_reason: Mapping[str, int]
+    by_type: Mapping[str, int]
+    stats: Mapping[str, int]
+
+
+def write_batch(
+    session: Session,
+    batch: Triaged,
+    *,
+    now: datetime,
+    deadletter_topic: str,
+    enrich: Callable[[BatchContext], None] | None = None,
+    stages: Sequence[Stage] = (),
+) -> BatchOutcome:
+    """Archive a batch idempotently; stages see only events never archived before."""
+    dead_rows = [
+        {
+            "dead_letter_id": d.dead_letter_id,
+            **d.record.model_dump(exclude={"key_b64", "value_b64"}),
+            "key": d.key,
+            "value": d.value,
+        }
+        for d in batch.dead
+    ]
+    new_dead = insert_new(session, TABLES["dead_letters"], dead_rows, "dead_letter_id")
+    outbox = [
+        Outgoing(deadletter_topic, d.key, encode(d.record))
+        for d in batch.dead
+        if d.dead_letter_id in new_dead
+    ]
+
+    unique: dict[str, Accepted] = {}
+    for item in batch.accepted:
+        unique.setdefault(str(item.event.event_id), item)
+    archive_rows = [_archive_row(eid, a, now) for eid, a in unique.items()]
+    new_ids = insert_new(session, TABLES["events"], archive_rows, "event_id")
+    new = sorted(
+        (a for eid, a in unique.items() if eid in new_ids), key=lambda a: a.event.occurred_at
+    )
+    ctx = BatchContext(session=session, now=now, new=new, outbox=outbox)
+    if enrich is not None and new:
+        enrich(ctx)
+        _store_enrichment(session, ctx.enrichment)
+    _project(session, ctx)
+    for stage in stages:
+        stage(ctx)
+    _write_outbox(session, ctx.outbox, now)
+    by_type: dict[str, int] = {}
+    for a in new:
+        by_type[a.event.event_type] = by_type.get(a.event.event_type, 0) + 1
+    return BatchOutcome(
+        archived=len(new),
+        duplicates=len(batch.accepted) - len(new),
+        dead_letters=len(batch.dead),
+        dead_by_reason=dict(Counter(d.record.reason for d in batch.dead)),
+        by_type=by_type,
+        stats=ctx.stats,
+    )
+
+
+def _archive_row(event_id: str, item: Accepted, now: datetime) -> Row:
+    event, message = item.event, item.message
+    return {
+        "event_id": event_id,
+        "event_type": event.event_type,
+        "occurred_at": event.occurred_at,
+        "archived_at": now,
+        "source": event.source,
+        "key": event_key(event).decode(errors="replace")[:200],
+        "topic": message.topic,
+        "partition": message.partition,
+        "offset": message.offset,
+        "payload": event.model_dump(mode="json", exclude_none=True),
+        "enrichment": None,
+    }
+
+
+def _store_enrichment(session: Session, enrichment: Mapping[str, Mapping[str, Any]]) -> None:
+    if not enrichment:
+        return
+    table = TABLES["events"]
+    rows = [{"eid": eid, "enrichment": dict(values)} for eid, values in enrichment.items()]
+    from sqlalchemy import bindparam, update
+
+    session.execute(
+        update(table)
+        .where(table.c.event_id == bindparam("eid"))
+        .values(enrichment=bindparam("enrichment")),
+        rows,
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _project(session: Session, ctx: BatchContext) -> None:
+    rows: Rows = new_rows()
+    tickets: list[TicketEvent] = []
+    for item in ctx.new:
+        event = item.event
+        project(event, ctx.enrichment.get(str(event.event_id), {}), rows)
+        if isinstance(event, TicketEvent):
+            tickets.append(event)
+    for name, keys in _UPSERT_KEYS.items():
+        upsert(session, TABLES[name], _last_per_key(rows.get(name, []), keys), keys)
+    for name in _INSERT_ONLY:
+        insert_ignore(session, TABLES[name], rows.get(name, []))
+    if tickets:
+        _merge_tickets(session, tickets)
+
+
+def _last_per_key(rows: list[Row], keys: Sequence[str]) -> list[Row]:
+    """One row per key (the last, events being in event-time order): upserts touch a row once."""
+    return list({tuple(r[k] for k in keys): r for r in rows}.values())
+
+
+def _merge_tickets(session: Session, events: list[TicketEvent]) -> None:
+    table = TABLES["tickets"]
+    ids = {e.ticket_id for e in events}
+    current = {
+        r["ticket_id"]: dict(r)
+        for r in session.execute(select(table).where(table.c.ticket_id.in_(ids))).mappings()
+    }
+    merged = fold_tickets(current, events)
+    upsert(session, table, list(merged.values()), ("ticket_id",))
+
+
+def _write_outbox(session: Session, outgoing: Sequence[Outgoing], now: datetime) -> None:
+    if outgoing:
+        session.execute(
+            TABLES["outbox"].insert(),
+            [
+                {"topic": o.topic, "key": o.key, "value": o.value, "created_at": now}
+                for o in outgoing
+            ],
+        )

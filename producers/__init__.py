@@ -1,0 +1,1 @@
+"""kafka-python glue: publishers and event sources."""

@@ -1,0 +1,114 @@
+"""Publish events with kafka-python: keyed per unit, acks=all, delivery failures reported."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import KafkaProducer
+from pydantic import BaseModel
+
+from pipeline.config import Settings
+from pipeline.errors import PipelineError
+from schemas.codec import BATCH_CONTENT_TYPE, encode, encode_batch
+from schemas.events import FAMILY_OF_TYPE
+from schemas.keys import event_key
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(PipelineError):
+    """Some messages were not acknowledged by the brokers."""
+
+
+@dataclass
+class Publisher:
+    """A kafka-python producer for our events. Use as a context manager; ``flush`` to confirm."""
+
+    settings: Settings
+    linger_ms: int = 5
+    batch_bytes: int = 256 * 1024
+    compression: str | None = "gzip"
+    _producer: KafkaProducer | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    sent: Counter[str] = field(default_factory=Counter, init=False)
+    failed: list[str] = field(default_factory=list, init=False)
+
+    def __enter__(self) -> Publisher:
+        self._producer = KafkaProducer(
+            bootstrap_servers=self.settings.require_bootstrap(),
+            client_id="aftersales-producer",
+            acks="all",
+            retries=10,
+            linger_ms=self.linger_ms,
+            batch_size=self.batch_bytes,
+            max_request_size=2 * 1024 * 1024,
+            compression_type=self.compression,
+            **self.settings.kafka_python_security(),
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=30)
+            self._producer = None
+
+    @property
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            raise PipelineError("Publisher is not open: use it as a context manager")
+        return self._producer
+
+    def topic_for(self, event: BaseModel) -> str:
+        return self.settings.topics.name(FAMILY_OF_TYPE[event.event_type])  # type: ignore[attr-defined]
+
+    def publish(self, event: BaseModel) -> None:
+        """Send one (already validated) event to its family's topic, keyed by unit."""
+        self._send(self.topic_for(event), event_key(event), encode(event), None)
+
+    def publish_batch(self, events: Sequence[BaseModel]) -> None:
+        """Send events of one topic and key as one message (a JSON array): cheaper per event."""
+        if not events:
+            return
+        headers = [("content-type", BATCH_CONTENT_TYPE.encode())]
+        self._send(self.topic_for(events[0]), event_key(events[0]), encode_batch(events), headers)
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self._send(topic, key, value, None)
+
+    def _send(self, topic: str, key: bytes | None, value: bytes, headers: Any) -> None:
+        future = self.producer.send(topic, key=key, value=value, headers=headers)
+        future.add_callback(self._delivered, topic)
+        future.add_errback(self._failed, topic)
+
+    def _delivered(self, topic: str, _metadata: Any) -> None:
+        with self._lock:
+            self.sent[topic] += 1
+
+    def _failed(self, topic: str, exc: BaseException) -> None:
+        with self._lock:
+            self.failed.append(f"{topic}: {exc}")
+        log.error("delivery to %s failed: %s", topic, exc)
+
+    def flush(self, timeout_s: float = 60) -> None:
+        """Wait for every send; raise DeliveryFailed if any was not acknowledged."""
+        self.producer.flush(timeout=timeout_s)
+        if self.failed:
+            raise DeliveryFailed(
+                f"{len(self.failed)} message(s) were not delivered; first: {self.failed[0]}"
+            )
+
+
+def publish_all(settings: Settings, events: Iterable[BaseModel]) -> int:
+    """Publish events one per message and wait for delivery; returns how many were sent."""
+    n = 0
+    with Publisher(settings) as publisher:
+        for event in events:
+            publisher.publish(event)
+            n += 1
+        publisher.flush()
+    return n

@@ -1,0 +1,1 @@
+"""Event sources: files, importers and the simulator."""

@@ -1,0 +1,30 @@
+"""The envelope every event carries: id, type, version, event time and source."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from schemas.limits import MAX_NAME, MAX_SHORT_TEXT, MAX_TEXT
+from schemas.parts import Contract
+
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+
+
+class Event(Contract):
+    """Fields common to every event on every topic."""
+
+    event_type: str = Field(description="What happened; selects the schema (e.g. ticket.opened).")
+    event_id: UUID = Field(description="Unique id of this event; the idempotency key.")
+    schema_version: Literal[1] = Field(
+        default=1, description="Version of this event type's schema."
+    )
+    occurred_at: AwareDatetime = Field(
+        description="When it happened (event time), with UTC offset."
+    )
+    source: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] = Field(
+        description="Who published it: system, service centre, importer."
+    )

@@ -1,0 +1,89 @@
+"""Shared fixtures: real brokers and real warehouses (SQLite and PostgreSQL) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from pipeline.broker import EmbeddedBroker
+from pipeline.warehouse.engine import make_engine
+from pipeline.warehouse.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "AFTERSALES_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+WAREHOUSE_KINDS = ("sqlite", "postgresql")
+BROKER_KINDS = ("tansu", "noida")
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    url = make_url(PG_ADMIN_URL)
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        dbname=url.database,
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def create_pg_database() -> str:
+    """A fresh, empty PostgreSQL database; returns its URL."""
+    name = f"aftersales_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty warehouse URL on the engine named by the test's ``warehouse_kind`` param."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+        return
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def warehouse(warehouse_url: str) -> Iterator[Engine]:
+    """A migrated warehouse engine."""
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tansu() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker("tansu") as broker:
+        yield broker
+
+
+@pytest.fixture(params=BROKER_KINDS, scope="module")
+def any_broker(request: pytest.FixtureRequest) -> Iterator[EmbeddedBroker]:
+    """Each embedded broker in turn: the e2e suite runs against both."""
+    with EmbeddedBroker(request.param) as broker:
+        yield broker
+
+
+def both_warehouses() -> pytest.MarkDecorator:
+    """Run a test on SQLite and on PostgreSQL."""
+    return pytest.mark.parametrize("warehouse_url", WAREHOUSE_KINDS, indirect=True)
