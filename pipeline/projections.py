@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from schemas.events import InboundEvent
@@ -100,7 +101,7 @@ def _repair(e: RepairCompleted, en: Mapping[str, Any], out: Rows) -> None:
             "failure_mode": e.failure_mode or en.get("failure_mode"),
             "outcome": e.outcome,
             "labour_hours": e.labour_hours,
-            "cost_reporting": en.get("total_cost_reporting"),
+            "cost_reporting": _decimal(en.get("total_cost")),
             "genuine_parts": genuine,
             "non_genuine_parts": other,
             "warranty_status": en.get("warranty_status"),
@@ -217,7 +218,7 @@ def _complaint(e: ComplaintFiled, en: Mapping[str, Any], out: Rows) -> None:
             "injuries": e.injuries,
             "deaths": e.deaths,
             "text": e.text,
-            "language": e.language or en.get("language"),
+            "language": e.language or en.get("language_detected"),
             "occurred_at": e.occurred_at,
         }
     )
@@ -384,6 +385,10 @@ def _empty_ticket(event: TicketEvent) -> Row:
         "rating": None,
         "reopen_count": 0,
     }
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return Decimal(value) if value is not None else None
 
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:

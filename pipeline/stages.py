@@ -3,13 +3,145 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
 
+from pipeline import casebook, enrichment
 from pipeline.config import Settings
-from pipeline.warehouse.writer import BatchContext, Stage
+from pipeline.detection.repeats import repair_fact_from_event, repeated_repair
+from pipeline.enrichment.enrich import DealerRecord, UnitRecord
+from pipeline.warehouse import casebook_store as store
+from pipeline.warehouse import lookups as lookups_store
+from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
+from schemas.codec import encode
+from schemas.events import InboundEvent
+from schemas.reference import DealerRegistered, UnitSold
+from schemas.repairs import RepairCompleted
+from schemas.tickets import TicketResolved
+
+
+@dataclass(frozen=True)
+class CaseBookStage:
+    """Complaint cases, their timeline and escalations; follow-up calls after service."""
+
+    rules: casebook.Rules
+    followups_topic: str
+
+    def __call__(self, ctx: BatchContext) -> None:
+        if ctx.event_time is None:
+            return
+        events = [a.event for a in ctx.new]
+        session = ctx.session
+        known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
+        overdue = store.overdue_cases(session, ctx.event_time)
+        decision = casebook.apply_batch(
+            {c.case_id: c for c in (*known, *overdue)}.values(), events, self.rules, ctx.event_time
+        )
+        store.save_cases(session, decision.cases)
+        store.append_timeline(session, decision.timeline)
+        for escalated in decision.outputs:
+            ctx.outbox.append(
+                Outgoing(self.followups_topic, escalated.case_id.encode(), encode(escalated))
+            )
+        ctx.stats["cases_changed"] = len(decision.cases)
+        ctx.stats["cases_escalated"] = len(decision.outputs)
+        self._followups(ctx, events)
+
+    def _followups(self, ctx: BatchContext, events: Sequence[InboundEvent]) -> None:
+        wanted: dict[UUID, tuple[str | None, str | None, str | None]] = {}
+        dealers: dict[str, str] = {}
+        for e in events:
+            if isinstance(e, RepairCompleted):
+                wanted[e.event_id] = (e.customer_id, e.ticket_id, e.product.serial)
+                if e.dealer_id:
+                    dealers[e.repair_id] = e.dealer_id
+            elif isinstance(e, TicketResolved):
+                wanted[e.event_id] = (None, e.ticket_id, e.product.serial)
+        contacts = store.contacts_for(ctx.session, wanted) if wanted else {}
+        lookup = casebook.lookup_followups(events, contacts)
+        existing = store.load_followups(ctx.session, lookup.customer_ids, lookup.followup_ids)
+        plan = casebook.apply_followup_batch(existing, events, contacts, self.rules)
+        store.save_followups(ctx.session, plan.followups, dealers)
+        for scheduled in plan.outputs:
+            ctx.outbox.append(
+                Outgoing(self.followups_topic, scheduled.customer_id.encode(), encode(scheduled))
+            )
+        ctx.stats["followups_scheduled"] = len(plan.outputs)
 
 
 def build_stages(
     settings: Settings,
 ) -> tuple[Callable[[BatchContext], None] | None, Sequence[Stage]]:
     """The enrichment step and the post-archive stages for a worker with these settings."""
-    return None, ()
+    enrich = EnrichStep(
+        enrichment.load_taxonomy(), enrichment.load_warranty_terms(), enrichment.load_rates()
+    )
+    stages: list[Stage] = [CaseBookStage(casebook.load_rules(), settings.topics.followups)]
+    return enrich, stages
+
+
+@dataclass(frozen=True)
+class EnrichStep:
+    """Infer market, dealer, warranty, costs and defect taxonomy; find repeat repairs."""
+
+    taxonomy: enrichment.Taxonomy
+    terms: enrichment.WarrantyTerms
+    rates: enrichment.Rates
+    repeat_window_days: int = 90
+
+    def __call__(self, ctx: BatchContext) -> None:
+        events = [a.event for a in ctx.new]
+        serials, dealer_ids, models = set(), set(), set()
+        for e in events:
+            product = getattr(e, "product", None)
+            if product is not None:
+                models.add((product.brand, product.model))
+                if product.serial:
+                    serials.add(product.serial)
+            dealer = getattr(e, "dealer_id", None)
+            if dealer:
+                dealer_ids.add(dealer)
+        lookups = lookups_store.load_lookups(ctx.session, serials, dealer_ids, models)
+        lookups = _with_batch_reference(lookups, events)
+        repeats = self._repeats(ctx, events)
+        for e in events:
+            values = enrichment.enrich(e, lookups, self.taxonomy, self.terms, self.rates).as_dict()
+            if str(e.event_id) in repeats:
+                values["repeat_of"] = repeats[str(e.event_id)]
+            ctx.enrichment[str(e.event_id)] = values
+
+    def _repeats(self, ctx: BatchContext, events: Sequence[InboundEvent]) -> dict[str, str]:
+        repairs = [e for e in events if isinstance(e, RepairCompleted) and e.product.serial]
+        if not repairs:
+            return {}
+        window = timedelta(days=self.repeat_window_days)
+        since = min(r.occurred_at for r in repairs) - window
+        known = lookups_store.recent_repairs(
+            ctx.session, {r.product.serial for r in repairs if r.product.serial}, since
+        )
+        event_of = {fact.repair_id: eid for eid, fact in known}
+        facts = [fact for _, fact in known]
+        found: dict[str, str] = {}
+        for repair in repairs:
+            fact = repair_fact_from_event(repair)
+            earlier = repeated_repair(facts, fact, self.repeat_window_days)
+            if earlier is not None:
+                found[str(repair.event_id)] = event_of[earlier.repair_id]
+            facts.append(fact)
+            event_of[fact.repair_id] = str(repair.event_id)
+        return found
+
+
+def _with_batch_reference(
+    lookups: enrichment.Lookups, events: Sequence[InboundEvent]
+) -> enrichment.Lookups:
+    """Reference events of this very batch count as known (they are archived in it)."""
+    units = dict(lookups.units)
+    dealers = dict(lookups.dealers)
+    for e in events:
+        if isinstance(e, UnitSold) and e.product.serial:
+            units[e.product.serial] = UnitRecord(e.sold_on, e.market, e.dealer_id, e.product.lot)
+        elif isinstance(e, DealerRegistered):
+            dealers[e.dealer_id] = DealerRecord(e.ownership, e.group, e.country)
+    return enrichment.Lookups(units=units, dealers=dealers, models=lookups.models)

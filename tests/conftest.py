@@ -33,7 +33,7 @@ def _pg_admin(sql: str) -> None:
         dbname=url.database,
         autocommit=True,
     ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def create_pg_database() -> str:

@@ -330,9 +330,11 @@ class CaseRow(Base):
 class CaseTimelineRow(Base):
     __tablename__ = "case_timeline"
     case_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48), primary_key=True)
     at: Mapped[datetime] = mapped_column(Ts)
-    kind: Mapped[str] = mapped_column(String(48))
+    event_type: Mapped[str] = mapped_column(String(48))
+    status_after: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -352,6 +354,7 @@ class FollowUpRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(Ts)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class DeadLetterRow(Base):

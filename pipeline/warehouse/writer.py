@@ -15,6 +15,7 @@ from pipeline.projections import Row, Rows, fold_tickets, new_rows, project
 from pipeline.triage import Accepted, Triaged
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
+from pipeline.warehouse.watermark import advance_watermark
 from schemas.codec import encode
 from schemas.keys import event_key
 from schemas.tickets import TicketEvent
@@ -55,6 +56,8 @@ class BatchContext:
     session: Session
     now: datetime
     new: list[Accepted]
+    event_time: datetime | None = None
+    """The event-time watermark after this batch (None when the batch had no new event)."""
     enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: list[Outgoing] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
@@ -111,6 +114,8 @@ def write_batch(
         (a for eid, a in unique.items() if eid in new_ids), key=lambda a: a.event.occurred_at
     )
     ctx = BatchContext(session=session, now=now, new=new, outbox=outbox)
+    if new:
+        ctx.event_time = advance_watermark(session, new[-1].event.occurred_at)
     if enrich is not None and new:
         enrich(ctx)
         _store_enrichment(session, ctx.enrichment)

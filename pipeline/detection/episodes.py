@@ -1,0 +1,217 @@
+"""Flag episodes: daily alarm signals turned into open/closed flags, and changes between runs."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.detection.model import Signature
+from pipeline.detection.params import DetectionParams
+from pipeline.detection.ports import FloatArray
+
+Severity = Literal["low", "medium", "high", "critical"]
+ChangeKind = Literal["raised", "updated", "closed"]
+BoolArray = npt.NDArray[np.bool_]
+
+_FLAG_NAMESPACE: Final = uuid.UUID("5b0f1d0e-3c1a-4d8e-9a57-2f6f4a1c9e21")
+_SEVERITY_RANK: Final = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class FlagEpisode:
+    """One stretch of time during which a signature was flagged by one method family."""
+
+    signature: Signature
+    method: str
+    opened_at: datetime
+    closed_at: datetime | None
+    score: float
+    severity: Severity
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def flag_id(self) -> str:
+        """Stable across replays: the same evidence opens the same flag on the same day."""
+        key = f"{self.signature.label}|{self.method}|{self.opened_at.date().isoformat()}"
+        return str(uuid.uuid5(_FLAG_NAMESPACE, key))
+
+
+@dataclass(frozen=True, slots=True)
+class FlagChange:
+    change: ChangeKind
+    episode: FlagEpisode
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DailySignal:
+    """A detector's verdict for every day ``start..start+len-1`` (proleptic ordinals).
+
+    ``alarm``: evidence crosses the threshold that day; ``clear``: the signal is back to normal
+    that day; ``score`` >= 1 on alarm days. ``observed``/``expected``/``severe`` feed evidence.
+    """
+
+    method: str
+    start: int
+    alarm: BoolArray
+    clear: BoolArray
+    score: FloatArray
+    observed: FloatArray
+    expected: FloatArray
+    severe: FloatArray
+    window_days: int
+    extra: Mapping[str, FloatArray] = field(default_factory=dict)
+
+
+def day_start(ordinal: int) -> datetime:
+    """The first instant (UTC) of an event day."""
+    return datetime.combine(date.fromordinal(ordinal), time(0), tzinfo=UTC)
+
+
+def severity_of(score: float, severe_in_window: float, params: DetectionParams) -> Severity:
+    """Safety reports dominate: a handful of fires outranks any volume of rattles."""
+    if severe_in_window >= params.critical_severe:
+        return "critical"
+    if severe_in_window >= params.high_severe or score >= params.high_score:
+        return "high"
+    if severe_in_window >= 1 or score >= params.medium_score:
+        return "medium"
+    return "low"
+
+
+def episodes_from_signal(
+    signature: Signature, signal: DailySignal, params: DetectionParams, close_after_days: int
+) -> list[FlagEpisode]:
+    """Open on the first alarm day; close after ``close_after_days`` clear days in a row.
+
+    At most one episode is open at a time; a new one can open only after the previous closed.
+    """
+    alarm_days = np.flatnonzero(signal.alarm)
+    if alarm_days.size == 0:
+        return []
+    quiet = max(1, close_after_days)
+    clear = signal.clear & ~signal.alarm
+    not_clear = np.concatenate(([0], np.cumsum(~clear)))
+    length = signal.alarm.size
+    # closable[c]: days c-quiet+1..c are all clear.
+    ends = np.arange(quiet - 1, length)
+    closable = ends[(not_clear[ends + 1] - not_clear[ends + 1 - quiet]) == 0]
+    episodes: list[FlagEpisode] = []
+    cursor = int(alarm_days[0])
+    while True:
+        opened = cursor
+        candidates = closable[np.searchsorted(closable, opened + quiet) :]
+        closed = int(candidates[0]) if candidates.size else None
+        last = closed if closed is not None else length - 1
+        episodes.append(
+            _episode(
+                signature=signature,
+                signal=signal,
+                opened=opened,
+                closed=closed,
+                last=last,
+                params=params,
+            )
+        )
+        if closed is None:
+            return episodes
+        following = alarm_days[np.searchsorted(alarm_days, closed + 1) :]
+        if following.size == 0:
+            return episodes
+        cursor = int(following[0])
+
+
+def _episode(
+    *,
+    signature: Signature,
+    signal: DailySignal,
+    opened: int,
+    closed: int | None,
+    last: int,
+    params: DetectionParams,
+) -> FlagEpisode:
+    peak = opened + int(np.argmax(signal.score[opened : last + 1]))
+    score = float(signal.score[peak])
+    severe = float(signal.severe[peak])
+    evidence: dict[str, Any] = {
+        "method": signal.method,
+        "observed": _number(signal.observed[peak]),
+        "expected": _number(signal.expected[peak]),
+        "window_days": signal.window_days,
+        "score": round(score, 4),
+        "severe": _number(severe),
+        "peak_day": date.fromordinal(signal.start + peak).isoformat(),
+        "opened_observed": _number(signal.observed[opened]),
+        "opened_expected": _number(signal.expected[opened]),
+    }
+    for name, values in signal.extra.items():
+        evidence[name] = _number(values[peak])
+    return FlagEpisode(
+        signature=signature,
+        method=signal.method,
+        opened_at=day_start(signal.start + opened),
+        closed_at=None if closed is None else day_start(signal.start + closed),
+        score=round(score, 6),
+        severity=severity_of(score, severe, params),
+        evidence=evidence,
+    )
+
+
+def _number(value: float) -> float | None:
+    number = float(value)
+    # Six significant digits: claim rates per unit-day are tiny, counts are whole.
+    return float(f"{number:.6g}") if math.isfinite(number) else None
+
+
+def diff_episodes(
+    old: Sequence[FlagEpisode],
+    new: Sequence[FlagEpisode],
+    tolerance: float = 0.25,
+    withdrawn_at: datetime | None = None,
+) -> list[FlagChange]:
+    """What to publish so that a reader who saw ``old`` ends up seeing ``new``.
+
+    Episodes match on their flag_id (signature, method, opening day). A new episode is 'raised'
+    (and also 'closed' when it already ended); a known one is 'closed' when it ended, 'updated'
+    when its severity changed or its score moved by more than ``tolerance`` (relative). An old
+    open episode that the new evidence no longer supports (late data moved it) is 'closed' at
+    ``withdrawn_at`` (default: its opening) with ``evidence["withdrawn"] = True``.
+    """
+    before = {episode.flag_id: episode for episode in old}
+    after = {episode.flag_id: episode for episode in new}
+    changes: list[FlagChange] = []
+    for flag_id, episode in after.items():
+        previous = before.get(flag_id)
+        if previous is None:
+            changes.append(FlagChange("raised", episode))
+            if not episode.is_open:
+                changes.append(FlagChange("closed", episode))
+        elif previous.is_open and not episode.is_open:
+            changes.append(FlagChange("closed", episode))
+        elif _materially_changed(previous, episode, tolerance):
+            changes.append(FlagChange("updated", episode))
+    for flag_id, previous in before.items():
+        if flag_id not in after and previous.is_open:
+            closed_at = withdrawn_at or previous.opened_at
+            evidence = {**previous.evidence, "withdrawn": True}
+            changes.append(
+                FlagChange("closed", replace(previous, closed_at=closed_at, evidence=evidence))
+            )
+    return changes
+
+
+def _materially_changed(previous: FlagEpisode, current: FlagEpisode, tolerance: float) -> bool:
+    if previous.severity != current.severity or previous.closed_at != current.closed_at:
+        return True
+    scale = max(abs(previous.score), 1e-9)
+    return abs(current.score - previous.score) / scale > tolerance

@@ -1,0 +1,230 @@
+"""The one entry point the worker calls after each batch: signatures in, flag episodes out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+
+from pipeline.detection.complaints import complaint_signal
+from pipeline.detection.episodes import FlagEpisode, episodes_from_signal
+from pipeline.detection.exposure import (
+    daily_sales,
+    exposure_from_sales,
+    exposure_signal,
+    own_early_rate,
+    own_trailing_rate,
+    peer_index,
+    peer_rate,
+)
+from pipeline.detection.model import ANY, Signature, monitored, references_of
+from pipeline.detection.params import DetectionParams
+from pipeline.detection.ports import CountStore, FloatArray, InstalledBase, Series
+
+ProductKey = tuple[str, str, str]
+
+
+def evaluate(
+    signatures: Iterable[Signature],
+    store: CountStore,
+    installed_base: InstalledBase | None = None,
+    params: DetectionParams | None = None,
+    as_of: date | None = None,
+) -> dict[Signature, list[FlagEpisode]]:
+    """Every flag episode of each monitored signature, recomputed from its count series.
+
+    A pure function of the stored counts (and installed base) up to ``as_of``: the same counts
+    give the same episodes whatever order or batches they arrived in. Reference keys among
+    ``signatures`` (those with a ``*`` component or product) are ignored. A signature whose
+    product has units sold on record uses the exposure detector, any other the complaint detector.
+    ``as_of=None`` evaluates up to the latest day in the signature's own and reference series.
+
+    Episodes also close on days without new observations: the caller should re-evaluate the
+    signatures with open episodes when its event-time watermark advances (e.g. daily), not only
+    those a batch touched, to publish closures.
+    """
+    params = params or DetectionParams()
+    targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
+    with_base = {s for s in targets if _sales(installed_base, s)}
+    needed: set[Signature] = set(targets)
+    for signature in targets:
+        if signature in with_base:
+            needed.add(Signature(ANY, ANY, ANY, signature.component))
+            needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
+        else:
+            needed.update(references_of(signature))
+    since = None if as_of is None else as_of - timedelta(days=params.history_days + 1)
+    series = store.series(sorted(needed), since)
+    exposures = (
+        _Exposures(installed_base, params, series, as_of)
+        if installed_base is not None and with_base
+        else None
+    )
+
+    result: dict[Signature, list[FlagEpisode]] = {}
+    for signature in targets:
+        if exposures is not None and signature in with_base:
+            result[signature] = _with_base(signature, series, exposures, params)
+        else:
+            result[signature] = _without_base(signature, series, params, as_of)
+    return result
+
+
+def _sales(installed_base: InstalledBase | None, signature: Signature) -> bool:
+    if installed_base is None:
+        return False
+    return bool(installed_base.monthly_sales(signature.brand, signature.model, signature.variant))
+
+
+def _grid(
+    own_first: int | None, related: Iterable[Series], as_of: date | None, history_days: int
+) -> tuple[int, int] | None:
+    if own_first is None:
+        return None
+    if as_of is not None:
+        end = as_of.toordinal()
+    else:
+        end = max(s.last_day for s in related if s.last_day is not None)
+    start = max(own_first, end - history_days)
+    return (start, end) if start <= end else None
+
+
+def _without_base(
+    signature: Signature,
+    series: Mapping[Signature, Series],
+    params: DetectionParams,
+    as_of: date | None,
+) -> list[FlagEpisode]:
+    params = complaint_params(signature, params)
+    own = series[signature]
+    product, component, grand = (series[key] for key in references_of(signature))
+    grid = _grid(own.first_day, (own, product, component, grand), as_of, params.history_days)
+    if grid is None:
+        return []
+    start, end = grid
+    counts, severe = own.dense(start, end)
+    signal = complaint_signal(
+        start=start,
+        counts=counts,
+        severe=severe,
+        product_total=product.dense(start, end)[0],
+        component_total=component.dense(start, end)[0],
+        grand_total=grand.dense(start, end)[0],
+        params=params,
+    )
+    return episodes_from_signal(signature, signal, params, params.complaint_close_after_days)
+
+
+def complaint_params(signature: Signature, params: DetectionParams) -> DetectionParams:
+    """The thresholds for this signature: higher counts for a model-level (pooled) signature."""
+    if signature.variant != ANY or params.model_level_factor == 1.0:
+        return params
+    factor = params.model_level_factor
+    return replace(
+        params,
+        min_weighted_count=params.min_weighted_count * factor,
+        dispro_min_count=round(params.dispro_min_count * factor),
+        surge_min_count=round(params.surge_min_count * factor),
+    )
+
+
+class _Exposures:
+    """Hazard-weighted unit-days per product on one grid shared by every signature of a call.
+
+    Exposure on a day does not depend on the grid's extent, so slicing it keeps results
+    independent of which other signatures were evaluated alongside.
+    """
+
+    def __init__(
+        self,
+        installed_base: InstalledBase,
+        params: DetectionParams,
+        series: Mapping[Signature, Series],
+        as_of: date | None,
+    ) -> None:
+        self.installed_base = installed_base
+        self.params = params
+        self.models = sorted(p for p in installed_base.products() if p[2] == ANY)
+        firsts = [
+            min(installed_base.monthly_sales(*p)).toordinal()
+            for p in self.models
+            if installed_base.monthly_sales(*p)
+        ]
+        lasts = [s.last_day for s in series.values() if s.last_day is not None]
+        self.end = as_of.toordinal() if as_of is not None else max(lasts, default=0)
+        self.start = min(firsts, default=self.end)
+        self._cache: dict[ProductKey, FloatArray] = {}
+        self._all_models: FloatArray | None = None
+
+    def of(self, product: ProductKey) -> FloatArray:
+        cached = self._cache.get(product)
+        if cached is None:
+            sales = self.installed_base.monthly_sales(*product)
+            new_units = daily_sales(sales, self.start, self.end)
+            cached = exposure_from_sales(
+                new_units, self.params.mis_profile, self.params.service_life_days
+            )
+            self._cache[product] = cached
+        return cached
+
+    def all_models(self) -> FloatArray:
+        if self._all_models is None:
+            total = np.zeros(max(0, self.end - self.start + 1))
+            for product in self.models:
+                total = total + self.of(product)
+            self._all_models = total
+        return self._all_models
+
+    def window(self, values: FloatArray, start: int, end: int) -> FloatArray:
+        return values[start - self.start : end - self.start + 1]
+
+
+def _with_base(
+    signature: Signature,
+    series: Mapping[Signature, Series],
+    exposures: _Exposures,
+    params: DetectionParams,
+) -> list[FlagEpisode]:
+    own = series[signature]
+    component_total = series[Signature(ANY, ANY, ANY, signature.component)]
+    own_model = series[Signature(signature.brand, signature.model, ANY, signature.component)]
+    sales = exposures.installed_base.monthly_sales(
+        signature.brand, signature.model, signature.variant
+    )
+    # Claims are only known from the first one on: earlier days would read as zero claims.
+    own_first = own.first_day if own.first_day is not None else min(sales).toordinal()
+    start = max(own_first, exposures.start, exposures.end - params.history_days)
+    end = exposures.end
+    if start > end:
+        return []
+    counts, severe = own.dense(start, end)
+    exposure = exposures.window(
+        exposures.of((signature.brand, signature.model, signature.variant)), start, end
+    )
+    own_model_exposure = exposures.window(
+        exposures.of((signature.brand, signature.model, ANY)), start, end
+    )
+    peer_exposure = np.maximum(
+        exposures.window(exposures.all_models(), start, end) - own_model_exposure, 0.0
+    )
+    peer_counts = component_total.dense(start, end)[0] - own_model.dense(start, end)[0]
+    if params.baseline == "own":
+        rate, trusted = own_trailing_rate(counts, exposure, params)
+        if params.peer_adjusted:
+            rate = rate * peer_index(peer_counts, peer_exposure, params)
+    else:
+        rate, trusted = peer_rate(peer_counts, peer_exposure, params)
+        if not trusted.any():
+            rate, trusted = own_early_rate(counts, exposure, params)
+    signal = exposure_signal(
+        start=start,
+        counts=counts,
+        severe=severe,
+        exposure=exposure,
+        rate=rate,
+        trusted=trusted,
+        params=params,
+    )
+    return episodes_from_signal(signature, signal, params, params.close_after_days)

@@ -1,0 +1,239 @@
+"""Failure observations derived from events, and the defect signatures they count toward."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final, Literal
+
+from schemas.feedback import ComplaintFiled
+from schemas.repairs import RepairCompleted
+
+ANY: Final = "*"
+"""Wildcard in a Signature field: all variants, all products or all components."""
+
+UNKNOWN_COMPONENTS: Final = frozenset({"UNKNOWN", "UNKNOWN_OR_OTHER", "OTHER", "NONE"})
+"""Top-level codes that name no component; a catch-all is not a defect signature."""
+
+ObservationKind = Literal["complaint", "repair"]
+ComponentInferrer = Callable[[str], str | None]
+
+# Substrings, matched case-insensitively; stems so that "injured", "injuries" and "stalled" hit.
+SAFETY_WORDS: Final = (
+    # English
+    "fire", "smoke", "flame", "burn", "crash", "collision", "injur", "death", "killed",
+    "brake failure", "brakes failed", "loss of brak", "stall", "airbag did not", "runaway",
+    "sudden acceleration", "explod", "explosion", "electric shock",
+    # Chinese
+    "起火", "着火", "冒烟", "自燃", "刹车失灵", "制动失灵", "熄火", "事故", "受伤", "死亡", "爆炸",
+    "漏电",
+    # German ("Brand" is matched case-sensitively below: "brand new" is no fire)
+    "feuer", "rauch", "unfall", "verletz", "bremsversagen", "explosion", "stromschlag",
+    # Spanish
+    "incendio", "fuego", "humo", "accidente", "herido", "lesion", "muerte", "falla de freno",
+    "explosi",
+    # French
+    "incendie", "fumée", "accident", "blessé", "défaillance de frein",
+)  # fmt: skip
+# Latin-script words must start at a word boundary ("install" is no stall); CJK has no spaces.
+_SAFETY_PATTERN: Final = re.compile(
+    "|".join(
+        (r"\b" if word[0].isascii() else "") + re.escape(word) for word in sorted(set(SAFETY_WORDS))
+    ),
+    re.IGNORECASE,
+)
+_GERMAN_FIRE: Final = re.compile(r"\bBrand(?:es|s)?\b")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Signature:
+    """What a recurring defect is about: a product (or all its variants) and a top-level component.
+
+    ``variant == "*"`` is the model-level signature; ``brand == model == variant == "*"`` with a
+    real component is the component's total over all products; ``component == "*"`` is a
+    product's total over all components. The last two are references for disproportionality.
+    """
+
+    brand: str
+    model: str
+    variant: str
+    component: str
+
+    @property
+    def is_reference(self) -> bool:
+        return ANY in (self.component, self.model)
+
+    @property
+    def label(self) -> str:
+        return "/".join((self.brand, self.model, self.variant, self.component))
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One failure seen in the field: a complaint or a repair, in event time (``at`` in UTC, so
+    that one event day means the same thing in every market)."""
+
+    event_id: str
+    at: datetime
+    brand: str
+    model: str
+    variant: str | None
+    component: str
+    kind: ObservationKind
+    severe: bool
+    market: str
+    lot: str | None = None
+    serial: str | None = None
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    """Observations on one signature on one day; ``severe`` of them involved safety."""
+
+    n: int
+    severe: int = 0
+
+    def __add__(self, other: DayCount) -> DayCount:
+        return DayCount(self.n + other.n, self.severe + other.severe)
+
+
+def top_level(component: str) -> str:
+    """The rolled-up component code: ``ENGINE:COOLING:PUMP`` -> ``ENGINE``."""
+    return component.split(":", 1)[0]
+
+
+def mentions_safety(text: str | None) -> bool:
+    """True when free text names a fire, crash, injury, brake failure or stall, in any language."""
+    if not text:
+        return False
+    return _SAFETY_PATTERN.search(text) is not None or _GERMAN_FIRE.search(text) is not None
+
+
+def observation_from_event(
+    event: object, infer_component: ComponentInferrer | None = None
+) -> Observation | None:
+    """The failure observation a complaint or repair carries; None for other events.
+
+    A complaint without a usable component (missing or a catch-all such as ``UNKNOWN_OR_OTHER``)
+    is kept only when ``infer_component`` finds one in its text.
+    """
+    if isinstance(event, ComplaintFiled):
+        component = _usable(event.component)
+        if component is None and infer_component is not None and event.text:
+            component = _usable(infer_component(event.text))
+        if component is None:
+            return None
+        severe = (
+            event.crash
+            or event.fire
+            or event.injuries > 0
+            or event.deaths > 0
+            or mentions_safety(event.text)
+        )
+        return Observation(
+            event_id=str(event.event_id),
+            at=event.occurred_at.astimezone(UTC),
+            brand=event.product.brand,
+            model=event.product.model,
+            variant=event.product.variant,
+            component=component,
+            kind="complaint",
+            severe=severe,
+            market=event.market,
+            lot=event.product.lot,
+            serial=event.product.serial,
+        )
+    if isinstance(event, RepairCompleted):
+        repair_component = _usable(event.component)
+        if repair_component is None:
+            return None
+        text = " ".join(t for t in (event.diagnosis, event.failure_mode) if t)
+        return Observation(
+            event_id=str(event.event_id),
+            at=event.occurred_at.astimezone(UTC),
+            brand=event.product.brand,
+            model=event.product.model,
+            variant=event.product.variant,
+            component=repair_component,
+            kind="repair",
+            severe=mentions_safety(text),
+            market=event.market,
+            lot=event.product.lot,
+            serial=event.product.serial,
+        )
+    return None
+
+
+def _usable(component: str | None) -> str | None:
+    if not component or top_level(component) in UNKNOWN_COMPONENTS:
+        return None
+    return component
+
+
+def signatures_of(obs: Observation) -> tuple[Signature, ...]:
+    """Every count key an observation increments, monitored signatures first.
+
+    1. ``(brand, model, variant, TOP)``: the variant-level signature (skipped without a variant);
+    2. ``(brand, model, *, TOP)``: the model-level signature, all variants pooled;
+    3. ``(brand, model, variant, *)`` and ``(brand, model, *, *)``: the product's total over all
+       components, the "rest of the product" in a disproportionality table;
+    4. ``(*, *, *, TOP)``: the component's total over all products;
+    5. ``(*, *, *, *)``: the grand total.
+    """
+    component = top_level(obs.component)
+    keys: list[Signature] = []
+    if obs.variant:
+        keys.append(Signature(obs.brand, obs.model, obs.variant, component))
+    keys.append(Signature(obs.brand, obs.model, ANY, component))
+    if obs.variant:
+        keys.append(Signature(obs.brand, obs.model, obs.variant, ANY))
+    keys.append(Signature(obs.brand, obs.model, ANY, ANY))
+    keys.append(Signature(ANY, ANY, ANY, component))
+    keys.append(Signature(ANY, ANY, ANY, ANY))
+    return tuple(keys)
+
+
+def monitored(signatures: Iterable[Signature]) -> list[Signature]:
+    """The signatures worth evaluating (not the reference totals), in a stable order."""
+    return sorted({s for s in signatures if not s.is_reference})
+
+
+def references_of(signature: Signature) -> tuple[Signature, Signature, Signature]:
+    """(product total, component total, grand total) for a monitored signature."""
+    return (
+        Signature(signature.brand, signature.model, signature.variant, ANY),
+        Signature(ANY, ANY, ANY, signature.component),
+        Signature(ANY, ANY, ANY, ANY),
+    )
+
+
+def count_increments(
+    observations: Iterable[Observation],
+) -> dict[tuple[Signature, date], DayCount]:
+    """The daily count increments a batch of (already de-duplicated) observations adds."""
+    increments: dict[tuple[Signature, date], DayCount] = {}
+    for obs in observations:
+        one = DayCount(1, 1 if obs.severe else 0)
+        for signature in signatures_of(obs):
+            key = (signature, obs.day)
+            previous = increments.get(key)
+            increments[key] = one if previous is None else previous + one
+    return increments
+
+
+def merge_increments(
+    parts: Iterable[Mapping[tuple[Signature, date], DayCount]],
+) -> dict[tuple[Signature, date], DayCount]:
+    """Sum several increment maps (for callers that accumulate before writing)."""
+    total: dict[tuple[Signature, date], DayCount] = {}
+    for part in parts:
+        for key, count in part.items():
+            previous = total.get(key)
+            total[key] = count if previous is None else previous + count
+    return total

@@ -1,0 +1,94 @@
+"""Every detection threshold in one frozen value, with the reasoning behind each default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionParams:
+    """Thresholds for every detector; defaults tuned on NHTSA complaints and simulated repairs.
+
+    Counts are in event time; "window" sums are trailing, inclusive of the day evaluated.
+    """
+
+    history_days: int = 3660
+    """How far back from ``as_of`` a series is read: ten years covers a product generation."""
+    monitor_model_level: bool = True
+    """Also evaluate ``(brand, model, *, component)``: catches a defect spread over variants."""
+    model_level_factor: float = 3.0
+    """Complaint count triggers are this many times higher for a model-level signature: it pools
+    several variants, so the same counts are less surprising there."""
+
+    # --- without installed base (complaint streams) ---------------------------------------
+    window_days: int = 365
+    """Trailing window for complaint volume and disproportionality: complaints trickle in."""
+    severe_weight: float = 2.0
+    """A crash, fire, injury or death report counts as this many reports towards volume."""
+    min_weighted_count: float = 10.0
+    """Volume trigger: severity-weighted complaints in the window (10 plain or 5 severe)."""
+    dispro_min_count: int = 6
+    """Disproportionality needs at least this many complaints in the window."""
+    ic_quantile: float = 0.025
+    """Lower credible quantile of the information component (BCPNN-style IC025)."""
+    ic_threshold: float = 0.0
+    """IC025 above this (log2 observed/expected > 0 with 97.5% credibility) is disproportionate."""
+    surge_recent_days: int = 90
+    """Own-history trigger: the last 90 days against the signature's own previous year."""
+    surge_min_count: int = 6
+    surge_alpha: float = 1e-4
+    """One-sided Poisson p-value of the recent count against the own-past expectation."""
+    surge_min_rate_per_year: float = 2.0
+    """A floor on the own-past rate so that a young signature's first reports are no surge."""
+
+    # --- with installed base ---------------------------------------------------------------
+    exposure_window_days: int = 30
+    """Poisson exceedance is tested on the trailing 30 days of claims."""
+    exposure_alpha: float = 1e-6
+    """One-sided p-value; small because every signature is tested every day (Bonferroni-ish)."""
+    exposure_min_count: int = 3
+    cusum_rho: float = 2.0
+    """The CUSUM is tuned to detect a doubling of the claim rate."""
+    cusum_threshold: float = 11.0
+    """Decision interval h on the log-likelihood-ratio CUSUM (reset after each signal): in-control
+    run length about e^h days, so about one false signal per 1,000 signature-months."""
+    baseline: Literal["own", "peers"] = "own"
+    """Where the claim rate per unit-day comes from: the signature's own trailing history (models
+    differ in their inherent rates, and a year of history averages out the seasons) or the same
+    component on the other models (for products too new to have a history of their own)."""
+    peer_adjusted: bool = True
+    """Scale the own baseline by how the peers' rate for the component moved since (seasons,
+    shared trends): a hot summer raises every model's cooling claims, a defect only one's."""
+    baseline_days: int = 365
+    """The baseline rate is claims per unit-day over this trailing window ..."""
+    baseline_guard_days: int = 30
+    """... ending this many days ago, so the days under test never set their own baseline."""
+    min_baseline_days: int = 60
+    """An own baseline needs this many days of history before it is trusted."""
+    own_baseline_days: int = 180
+    """Fallback when peers have too few claims: the signature's own first 180 days in service."""
+    service_life_days: int | None = 1096
+    """Units older than this have left the service network and no longer count as at risk
+    (three years: a typical warranty plus service plan). None: every unit ever sold counts."""
+    min_baseline_count: int = 5
+    """A baseline estimated from fewer claims than this is not trusted: no exposure alarms."""
+    mis_profile: tuple[float, ...] = field(default=())
+    """Relative claim hazard by month in service (index 0 = first month; the last value holds
+    for older units). Empty: constant hazard. Only the shape matters; peers set the level."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+    close_after_days: int = 180
+    """An exposure episode closes once its signal has stayed normal this many days in a row."""
+    complaint_close_after_days: int = 365
+    """The same for complaint episodes: a full window, since their counts decay over one."""
+    close_fraction: float = 0.5
+    """'Normal' for complaint volume: below this fraction of the volume trigger."""
+    update_tolerance: float = 0.25
+    """A score change smaller than this (relative) is not worth an 'updated' message."""
+
+    # --- severity of a flag ----------------------------------------------------------------
+    critical_severe: int = 5
+    high_severe: int = 2
+    high_score: float = 4.0
+    medium_score: float = 2.0

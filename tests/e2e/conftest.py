@@ -1,0 +1,84 @@
+"""End-to-end fixtures: an isolated pipeline per test; workers run as real processes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from pipeline.broker import EmbeddedBroker
+from pipeline.config import Settings
+from pipeline.topics_admin import ensure_topics
+from pipeline.warehouse.engine import make_engine
+from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.queries import table_counts
+from pipeline.worker_process import WorkerProcess
+
+
+@dataclass
+class Pipeline:
+    """One isolated pipeline: its own topics, consumer group and warehouse on a shared broker."""
+
+    values: dict[str, object]
+    engine: Engine
+    tmp: Path
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(**self.values)  # type: ignore[arg-type]
+
+    def worker(self, name: str = "worker") -> WorkerProcess:
+        proc = WorkerProcess(dict(self.values), log_path=self.tmp / f"{name}.log").start()
+        self.workers.append(proc)
+        return proc
+
+    def counts(self) -> dict[str, int]:
+        return table_counts(self.engine)
+
+
+def make_pipeline(
+    broker: EmbeddedBroker, warehouse_url: str, tmp: Path, **extra: object
+) -> Pipeline:
+    tag = uuid.uuid4().hex[:8]
+    values: dict[str, object] = {
+        "kafka_bootstrap": broker.bootstrap,
+        "warehouse_url": warehouse_url,
+        "var_dir": tmp / "var",
+        "topic_prefix": f"e2e{tag}",
+        "consumer_group": f"e2e-{tag}",
+        **broker.client_settings,
+        **extra,
+    }
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    pipeline = Pipeline(values, engine, tmp)
+    ensure_topics(pipeline.settings)
+    return pipeline
+
+
+@pytest.fixture
+def tansu_pipeline(tansu: EmbeddedBroker, tmp_path: Path) -> Iterator[Pipeline]:
+    """A pipeline on Tansu and SQLite, for scenarios noida-db cannot run (see test docstrings)."""
+    p = make_pipeline(tansu, f"sqlite:///{tmp_path / 'warehouse.db'}", tmp_path)
+    try:
+        yield p
+    finally:
+        for w in p.workers:
+            w.stop()
+        p.engine.dispose()
+
+
+@pytest.fixture
+def pipeline(any_broker: EmbeddedBroker, warehouse_url: str, tmp_path: Path) -> Iterator[Pipeline]:
+    p = make_pipeline(any_broker, warehouse_url, tmp_path)
+    try:
+        yield p
+    finally:
+        for w in p.workers:
+            w.stop()
+        p.engine.dispose()
