@@ -140,6 +140,9 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
     metrics.DUPLICATES.inc(outcome.duplicates)
     for reason, n in outcome.dead_by_reason.items():
         metrics.DEAD_LETTERS.labels(reason).inc(n)
+    for key, n in outcome.stats.items():
+        if key.startswith("flags_raised:"):
+            metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)
 
 
 async def _relay_outbox(app: faust.App, processor: BatchProcessor, worker: str) -> None:

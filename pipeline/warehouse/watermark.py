@@ -28,5 +28,17 @@ def advance_watermark(session: Session, candidate: datetime) -> datetime:
 
 
 def read_watermark(session: Session) -> datetime | None:
-    value = session.scalar(select(PipelineStateRow.value).where(PipelineStateRow.name == WATERMARK))
+    return read_named_time(session, WATERMARK)
+
+
+def read_named_time(session: Session, name: str) -> datetime | None:
+    value = session.scalar(select(PipelineStateRow.value).where(PipelineStateRow.name == name))
     return datetime.fromisoformat(value["at"]) if value else None
+
+
+def write_named_time(session: Session, name: str, at: datetime) -> None:
+    row = session.get(PipelineStateRow, name)
+    if row is None:
+        session.add(PipelineStateRow(name=name, value={"at": at.isoformat()}))
+    else:
+        row.value = {"at": at.isoformat()}

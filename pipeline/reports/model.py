@@ -1,0 +1,169 @@
+"""The product-improvement report as plain, frozen, JSON-serialisable values (no customer data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TrendPoint(_Value):
+    """Failure observations in the event-time week starting ``week_start`` (a Monday)."""
+
+    week_start: date
+    observed: int
+    expected: float | None
+
+
+class RecallMatch(_Value):
+    recall_id: str
+    kind: str
+    market: str
+    announced_on: date
+    variants: list[str]
+    component: str
+    units_affected: int | None
+    summary: str | None
+
+
+class FlagSection(_Value):
+    """One defect flag with what a product team needs to act on it."""
+
+    flag_id: str
+    brand: str
+    model: str
+    variant: str
+    component: str
+    method: str
+    status: str
+    score: float
+    severity: str
+    first_raised_at: datetime
+    closed_at: datetime | None
+    observed: float | None
+    expected: float | None
+    window_days: int | None
+    markets: list[str]
+    variants: list[str]
+    lots: list[str]
+    evidence: dict[str, Any]
+    expected_source: Literal["evidence", "baseline"]
+    trend: list[TrendPoint]
+    verbatims: list[str] = Field(description="Complaint texts with personal data removed.")
+    recalls: list[RecallMatch]
+
+
+class ParetoBar(_Value):
+    component: str
+    failure_mode: str
+    count: int
+    cumulative_share: float
+
+
+class ModelPareto(_Value):
+    """Failures (repairs and complaints) of one model, most frequent first."""
+
+    brand: str
+    model: str
+    total: int
+    bars: list[ParetoBar]
+
+
+class RepeatRate(_Value):
+    """Repairs fitted with ``key`` and how many of them had to be repeated."""
+
+    key: str
+    repairs: int
+    repeated: int
+    rate: float
+
+
+class RepeatRepairs(_Value):
+    repairs_with_parts: int
+    repeated: int
+    by_part: list[RepeatRate]
+    by_supplier: list[RepeatRate]
+    by_genuine: list[RepeatRate]
+
+
+class AgeBucket(_Value):
+    label: str
+    count: int
+
+
+class CaseBookSection(_Value):
+    total: int
+    open: int
+    overdue: int
+    open_by_age: list[AgeBucket]
+    reopened_cases: int
+    reopen_events: int
+    confirmed: int
+    median_days_to_confirmed: float | None
+
+
+class VoicePoint(_Value):
+    """Survey and call-back scores of one market or dealer in one month (YYYY-MM)."""
+
+    key: str
+    month: str
+    responses: int
+    csat_mean: float | None
+    nps: float | None
+
+
+class Theme(_Value):
+    language: str
+    component: str
+    failure_mode: str
+    count: int
+
+
+class CustomerVoice(_Value):
+    responses: int
+    csat_mean: float | None
+    nps: float | None
+    by_market: list[VoicePoint]
+    by_dealer: list[VoicePoint]
+    themes: list[Theme]
+
+
+class KpiLine(_Value):
+    """After-sales KPIs of one dealer, country or dealer group (franchisees included)."""
+
+    by: str
+    key: str
+    label: str
+    dealers: int
+    repairs: int
+    repairs_with_serial: int
+    repeat_repair_rate: float | None
+    first_time_fix_rate: float | None
+    genuine_parts_ratio: float | None
+    csat_mean: float | None
+    nps: float | None
+    responses: int
+    open_cases: int
+    overdue_cases: int
+
+
+class ReportData(_Value):
+    report_id: str
+    generated_at: datetime
+    period_start: date | None
+    brand: str | None
+    model: str | None
+    flags: list[FlagSection]
+    pareto: list[ModelPareto]
+    repeat_repairs: RepeatRepairs
+    case_book: CaseBookSection
+    voice: CustomerVoice
+    kpis: list[KpiLine]
+
+    def kpis_by(self, by: str) -> list[KpiLine]:
+        return [k for k in self.kpis if k.by == by]

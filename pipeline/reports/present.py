@@ -1,0 +1,119 @@
+"""Formatting, pivots and headline figures shared by the HTML and Markdown templates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+
+from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
+
+PIVOT_MONTHS: Final = 6
+PIVOT_ROWS: Final = 15
+DASH: Final = "–"
+
+
+@dataclass(frozen=True, slots=True)
+class Pivot:
+    """Scores of the most-answered keys over the latest months, one row per key."""
+
+    months: list[str]
+    rows: list[tuple[str, int, list[VoicePoint | None]]]
+
+
+def pivot(
+    points: Sequence[VoicePoint],
+    *,
+    labels: Mapping[str, str] | None = None,
+    months: int = PIVOT_MONTHS,
+    rows: int = PIVOT_ROWS,
+) -> Pivot:
+    latest = sorted({p.month for p in points})[-months:]
+    volume: dict[str, int] = defaultdict(int)
+    cells: dict[tuple[str, str], VoicePoint] = {}
+    for p in points:
+        volume[p.key] += p.responses
+        cells[(p.key, p.month)] = p
+    keys = sorted(volume, key=lambda k: (-volume[k], k))[:rows]
+    return Pivot(
+        months=latest,
+        rows=[
+            ((labels or {}).get(k, k), volume[k], [cells.get((k, m)) for m in latest]) for k in keys
+        ],
+    )
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return DASH if value is None else f"{100 * value:.{digits}f} %"
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    return DASH if value is None else f"{value:,.{digits}f}"
+
+
+def when(value: date | datetime | None) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def signature(flag: FlagSection) -> str:
+    variant = "all variants" if flag.variant == "*" else flag.variant
+    return f"{flag.brand} {flag.model} · {variant} · {flag.component}"
+
+
+def ratio(flag: FlagSection) -> str:
+    """Observed over expected, as "4.2×", when the detector said both."""
+    if flag.observed is None or not flag.expected:
+        return DASH
+    return f"{flag.observed / flag.expected:.1f}×"
+
+
+def rate_class(rate: float | None) -> str:
+    if rate is None:
+        return ""
+    return "bad" if rate >= 0.25 else "warn" if rate >= 0.10 else "ok"
+
+
+def nps_class(nps: float | None) -> str:
+    if nps is None:
+        return ""
+    return "bad" if nps < 0 else "warn" if nps < 30 else "ok"
+
+
+def worst_dealers(lines: Sequence[KpiLine], limit: int = 20) -> list[KpiLine]:
+    """Dealers by repeat-repair rate, worst first; those without repairs last."""
+    return sorted(
+        lines, key=lambda d: (d.repeat_repair_rate is None, -(d.repeat_repair_rate or 0), d.key)
+    )[:limit]
+
+
+def headline(data: ReportData) -> dict[str, str]:
+    """The figures on the report's first screen, formatted."""
+    open_flags = [f for f in data.flags if f.status == "open"]
+    serious = sum(1 for f in open_flags if f.severity in ("high", "critical"))
+    repeats = data.repeat_repairs
+    repeat_rate = (
+        repeats.repeated / repeats.repairs_with_parts if repeats.repairs_with_parts else None
+    )
+    return {
+        "open_flags": str(len(open_flags)),
+        "serious_flags": str(serious),
+        "open_cases": str(data.case_book.open),
+        "overdue_cases": str(data.case_book.overdue),
+        "median_days": num(data.case_book.median_days_to_confirmed),
+        "repeat_rate": pct(repeat_rate),
+        "nps": num(data.voice.nps, 0),
+        "csat": num(data.voice.csat_mean, 2),
+        "responses": str(data.voice.responses),
+    }
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell or quote: no pipes, no markup, one line."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

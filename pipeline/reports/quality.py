@@ -1,0 +1,108 @@
+"""Failure Pareto per model and repeat-repair rates by the parts the failed repair fitted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.reports.model import ModelPareto, ParetoBar, RepeatRate, RepeatRepairs
+from pipeline.reports.scope import Scope
+from pipeline.warehouse.tables import ComplaintRow, RepairPartRow, RepairRow
+
+MAX_PARETO_BARS: Final = 15
+MAX_RATES: Final = 25
+UNSPECIFIED: Final = "unspecified"
+
+
+def pareto(session: Session, scope: Scope) -> list[ModelPareto]:
+    """Per model, repairs and complaints by component and failure mode, most frequent first."""
+    counts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    repair_q = select(
+        RepairRow.brand, RepairRow.model, RepairRow.component, RepairRow.failure_mode, func.count()
+    ).group_by(RepairRow.brand, RepairRow.model, RepairRow.component, RepairRow.failure_mode)
+    repair_q = scope.period(
+        scope.products(repair_q, RepairRow.brand, RepairRow.model), RepairRow.occurred_at
+    )
+    component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
+    complaint_q = select(
+        ComplaintRow.brand, ComplaintRow.model, component, ComplaintRow.failure_mode, func.count()
+    ).group_by(ComplaintRow.brand, ComplaintRow.model, component, ComplaintRow.failure_mode)
+    complaint_q = scope.period(
+        scope.products(complaint_q, ComplaintRow.brand, ComplaintRow.model),
+        ComplaintRow.occurred_at,
+    )
+    for query in (repair_q, complaint_q):
+        for brand, model, comp, mode, n in session.execute(query):
+            counts[(brand, model)][(comp or "UNKNOWN", mode or UNSPECIFIED)] += int(n)
+    charts = [_model_pareto(brand, model, bars) for (brand, model), bars in counts.items()]
+    return sorted(charts, key=lambda p: (-p.total, p.brand, p.model))
+
+
+def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) -> ModelPareto:
+    total = sum(counts.values())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    bars, running = [], 0
+    for (component, mode), n in ranked[:MAX_PARETO_BARS]:
+        running += n
+        bars.append(
+            ParetoBar(
+                component=component, failure_mode=mode, count=n, cumulative_share=running / total
+            )
+        )
+    return ModelPareto(brand=brand, model=model, total=total, bars=bars)
+
+
+def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
+    """How often a repair fitted with a part, supplier or genuine/non-genuine part was repeated.
+
+    A repair counts once per key however many such parts it fitted; it is repeated when a later
+    repair names it in ``repeat_of`` (at any time: a repeat after the period still tells).
+    """
+    parts_q = select(
+        RepairPartRow.repair_event_id,
+        RepairPartRow.part_number,
+        RepairPartRow.supplier,
+        RepairPartRow.genuine,
+    ).join(RepairRow, RepairRow.event_id == RepairPartRow.repair_event_id)
+    parts_q = scope.period(
+        scope.products(parts_q, RepairRow.brand, RepairRow.model), RepairRow.occurred_at
+    )
+    parts = session.execute(parts_q).all()
+    repeated_q = select(RepairRow.repeat_of).where(RepairRow.repeat_of.is_not(None)).distinct()
+    repeated = {str(r) for r in session.execute(repeated_q).scalars()}
+    fitted = {str(event_id) for event_id, *_ in parts}
+
+    def rates(key: Callable[[str, str, bool], str]) -> list[RepeatRate]:
+        keyed = ((str(e), key(p, s, bool(g))) for e, p, s, g in parts)
+        return repeat_rates(keyed, repeated)
+
+    return RepeatRepairs(
+        repairs_with_parts=len(fitted),
+        repeated=len(fitted & repeated),
+        by_part=rates(lambda part, _s, _g: part)[:MAX_RATES],
+        by_supplier=rates(lambda _p, supplier, _g: supplier)[:MAX_RATES],
+        by_genuine=rates(lambda _p, _s, genuine: "genuine" if genuine else "non-genuine"),
+    )
+
+
+def repeat_rates(repair_keys: Iterable[tuple[str, str]], repeated: set[str]) -> list[RepeatRate]:
+    """Rates per key from (repair event id, key) pairs, worst first, then by volume."""
+    repairs: dict[str, set[str]] = defaultdict(set)
+    for event_id, key in repair_keys:
+        repairs[key].add(event_id)
+    rates = [
+        RepeatRate(
+            key=key,
+            repairs=len(ids),
+            repeated=len(ids & repeated),
+            rate=len(ids & repeated) / len(ids),
+        )
+        for key, ids in repairs.items()
+    ]
+    return sorted(rates, key=lambda r: (-r.rate, -r.repairs, r.key))

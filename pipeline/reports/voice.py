@@ -1,0 +1,137 @@
+"""Customer voice (CSAT, NPS, complaint themes by market, dealer, month) and the case book."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from statistics import fmean, median
+from typing import Final
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from pipeline.reports.model import AgeBucket, CaseBookSection, CustomerVoice, Theme, VoicePoint
+from pipeline.reports.scope import Scope, top_level
+from pipeline.warehouse.tables import CaseRow, ComplaintRow, FeedbackRow, UnitRow
+
+THEMES_PER_LANGUAGE: Final = 5
+AGE_BUCKETS: Final = ((7, "< 7 days"), (30, "7–30 days"), (90, "30–90 days"), (None, "> 90 days"))
+OPEN_STATUSES: Final = ("open", "escalated")
+Score = tuple[str, str, int | None, int | None]
+
+
+def customer_voice(session: Session, scope: Scope) -> CustomerVoice:
+    query = select(
+        FeedbackRow.market, FeedbackRow.dealer_id, FeedbackRow.occurred_at, FeedbackRow.csat,
+        FeedbackRow.nps,
+    ).where(or_(FeedbackRow.csat.is_not(None), FeedbackRow.nps.is_not(None)))  # fmt: skip
+    query = scope.period(
+        scope.products(query, FeedbackRow.brand, FeedbackRow.model), FeedbackRow.occurred_at
+    )
+    rows = session.execute(query).all()
+    by_market = [(m or "unknown", at.strftime("%Y-%m"), c, n) for m, _, at, c, n in rows]
+    by_dealer = [(d or "unknown", at.strftime("%Y-%m"), c, n) for _, d, at, c, n in rows]
+    csat = [c for *_, c, _ in by_market if c is not None]
+    nps = [n for *_, n in by_market if n is not None]
+    return CustomerVoice(
+        responses=len(rows),
+        csat_mean=fmean(csat) if csat else None,
+        nps=net_promoter_score(nps),
+        by_market=monthly_scores(by_market),
+        by_dealer=monthly_scores(by_dealer),
+        themes=_themes(session, scope),
+    )
+
+
+def net_promoter_score(scores: Sequence[int]) -> float | None:
+    """Percentage of promoters (9-10) minus percentage of detractors (0-6); None without answers."""
+    if not scores:
+        return None
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return 100.0 * (promoters - detractors) / len(scores)
+
+
+def monthly_scores(scores: Iterable[Score]) -> list[VoicePoint]:
+    """CSAT mean and NPS per (key, month) from (key, month, csat, nps) answers."""
+    grouped: dict[tuple[str, str], list[tuple[int | None, int | None]]] = defaultdict(list)
+    for key, month, csat_answer, nps_answer in scores:
+        grouped[(key, month)].append((csat_answer, nps_answer))
+    points = []
+    for (key, month), answers in sorted(grouped.items()):
+        csat = [c for c, _ in answers if c is not None]
+        nps = [n for _, n in answers if n is not None]
+        points.append(
+            VoicePoint(
+                key=key,
+                month=month,
+                responses=len(answers),
+                csat_mean=fmean(csat) if csat else None,
+                nps=net_promoter_score(nps),
+            )
+        )
+    return points
+
+
+def _themes(session: Session, scope: Scope) -> list[Theme]:
+    component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
+    query = select(ComplaintRow.language, component, ComplaintRow.failure_mode, func.count())
+    query = query.group_by(ComplaintRow.language, component, ComplaintRow.failure_mode)
+    query = scope.period(
+        scope.products(query, ComplaintRow.brand, ComplaintRow.model), ComplaintRow.occurred_at
+    )
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for language, comp, mode, n in session.execute(query):
+        counts[(language or "unknown", top_level(comp), mode or "unspecified")] += int(n)
+    per_language: dict[str, list[Theme]] = defaultdict(list)
+    for (language, comp, mode), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(per_language[language]) < THEMES_PER_LANGUAGE:
+            per_language[language].append(
+                Theme(language=language, component=comp, failure_mode=mode, count=n)
+            )
+    by_volume = sorted(per_language.items(), key=lambda kv: (-sum(t.count for t in kv[1]), kv[0]))
+    return [theme for _, themes in by_volume for theme in themes]
+
+
+def case_book(session: Session, scope: Scope) -> CaseBookSection:
+    """Cases opened in the period plus every case still open, whenever it was opened."""
+    query = select(
+        CaseRow.status, CaseRow.opened_at, CaseRow.sla_due_at, CaseRow.confirmed_at,
+        CaseRow.reopen_count,
+    )  # fmt: skip
+    if scope.since_at is not None:
+        query = query.where(
+            or_(CaseRow.opened_at >= scope.since_at, CaseRow.status.in_(OPEN_STATUSES))
+        )
+    if scope.brand is not None or scope.model is not None:
+        complaints = scope.products(
+            select(ComplaintRow.complaint_id), ComplaintRow.brand, ComplaintRow.model
+        )
+        units = scope.products(select(UnitRow.serial), UnitRow.brand, UnitRow.model)
+        query = query.where(or_(CaseRow.complaint_id.in_(complaints), CaseRow.serial.in_(units)))
+    rows = session.execute(query).all()
+    open_cases = [r for r in rows if r.status in OPEN_STATUSES]
+    days_to_confirm = [
+        (r.confirmed_at - r.opened_at) / timedelta(days=1) for r in rows if r.confirmed_at
+    ]
+    return CaseBookSection(
+        total=len(rows),
+        open=len(open_cases),
+        overdue=sum(1 for r in open_cases if r.sla_due_at < scope.now),
+        open_by_age=age_buckets((r.opened_at for r in open_cases), scope.now),
+        reopened_cases=sum(1 for r in rows if (r.reopen_count or 0) > 0),
+        reopen_events=sum(r.reopen_count or 0 for r in rows),
+        confirmed=len(days_to_confirm),
+        median_days_to_confirmed=median(days_to_confirm) if days_to_confirm else None,
+    )
+
+
+def age_buckets(opened: Iterable[datetime], now: datetime) -> list[AgeBucket]:
+    """Open cases per age bucket, every bucket present (zero when empty)."""
+    counts = dict.fromkeys((label for _, label in AGE_BUCKETS), 0)
+    for at in opened:
+        age = (now - at) / timedelta(days=1)
+        label = next(lbl for limit, lbl in AGE_BUCKETS if limit is None or age < limit)
+        counts[label] += 1
+    return [AgeBucket(label=label, count=n) for label, n in counts.items()]

@@ -1,0 +1,155 @@
+"""Detection's state in the warehouse: daily counts per signature, installed base, flag episodes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from pipeline.detection import DayCount, FlagEpisode, Signature
+from pipeline.detection.ports import InMemoryInstalledBase, Series
+from pipeline.warehouse.tables import DefectFlagRow, SignatureCountRow, UnitsSoldRow
+from pipeline.warehouse.upsert import add_counts, upsert
+
+_SIG = ("brand", "model", "variant", "component")
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class SqlCountStore:
+    """The CountStore port over ``signature_counts``: commutative increments, one read per batch."""
+
+    session: Session
+
+    def add(self, increments: Mapping[tuple[Signature, date], DayCount]) -> None:
+        rows = [
+            {
+                "brand": s.brand,
+                "model": s.model,
+                "variant": s.variant,
+                "component": s.component,
+                "day": day,
+                "n": c.n,
+                "severe": c.severe,
+            }
+            for (s, day), c in sorted(increments.items(), key=lambda kv: (kv[0][0].label, kv[0][1]))
+        ]
+        # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on PostgreSQL).
+        add_counts(
+            self.session,
+            SignatureCountRow.__table__,  # type: ignore[arg-type]
+            rows,
+            keys=(*_SIG, "day"),
+            counters=("n", "severe"),
+        )
+
+    def series(
+        self, signatures: Collection[Signature], since: date | None = None
+    ) -> dict[Signature, Series]:
+        wanted = list(dict.fromkeys(signatures))
+        found: dict[Signature, dict[date, DayCount]] = {s: {} for s in wanted}
+        t = SignatureCountRow
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(t.brand, t.model, t.variant, t.component, t.day, t.n, t.severe).where(
+                tuple_(t.brand, t.model, t.variant, t.component).in_(
+                    [(s.brand, s.model, s.variant, s.component) for s in chunk]
+                )
+            )
+            if since is not None:
+                query = query.where(t.day >= since)
+            for r in self.session.execute(query):
+                found[Signature(r.brand, r.model, r.variant, r.component)][r.day] = DayCount(
+                    r.n, r.severe
+                )
+        return {s: Series.from_counts(days) for s, days in found.items()}
+
+
+def load_installed_base(session: Session) -> InMemoryInstalledBase | None:
+    """Units sold per product and month, or None when no sales were ever reported."""
+    rows = session.execute(
+        select(
+            UnitsSoldRow.brand,
+            UnitsSoldRow.model,
+            UnitsSoldRow.variant,
+            UnitsSoldRow.market,
+            UnitsSoldRow.month,
+            UnitsSoldRow.count.label("units"),
+        )
+    ).all()
+    if not rows:
+        return None
+    return InMemoryInstalledBase.from_sales(
+        ((r.brand, r.model, r.variant or None, r.market, r.month), int(r.units)) for r in rows
+    )
+
+
+def load_episodes(
+    session: Session, signatures: Collection[Signature]
+) -> dict[Signature, list[FlagEpisode]]:
+    """Stored flag episodes of these signatures."""
+    out: dict[Signature, list[FlagEpisode]] = {s: [] for s in signatures}
+    wanted = list(out)
+    t = DefectFlagRow
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = session.scalars(
+            select(t).where(
+                tuple_(t.brand, t.model, t.variant, t.component).in_(
+                    [(s.brand, s.model, s.variant, s.component) for s in chunk]
+                )
+            )
+        )
+        for r in rows:
+            sig = Signature(r.brand, r.model, r.variant, r.component)
+            out[sig].append(
+                FlagEpisode(
+                    signature=sig,
+                    method=r.method,
+                    opened_at=r.first_raised_at,
+                    closed_at=r.closed_at,
+                    score=r.score,
+                    severity=cast(Any, r.severity),
+                    evidence=dict(r.evidence),
+                )
+            )
+    return out
+
+
+def open_flag_signatures(session: Session) -> list[Signature]:
+    t = DefectFlagRow
+    rows = session.execute(
+        select(t.brand, t.model, t.variant, t.component).where(t.status == "open").distinct()
+    )
+    return [Signature(*r) for r in rows]
+
+
+def save_episodes(session: Session, episodes: Iterable[FlagEpisode], now: datetime) -> None:
+    rows: list[dict[str, Any]] = [
+        {
+            "flag_id": e.flag_id,
+            "brand": e.signature.brand,
+            "model": e.signature.model,
+            "variant": e.signature.variant,
+            "component": e.signature.component,
+            "method": e.method,
+            "status": "open" if e.is_open else "closed",
+            "score": float(e.score),
+            "severity": e.severity,
+            "first_raised_at": e.opened_at,
+            "closed_at": e.closed_at,
+            "updated_at": now,
+            "evidence": e.evidence,
+        }
+        for e in episodes
+    ]
+    rows.sort(key=lambda r: r["flag_id"])
+    upsert(session, DefectFlagRow.__table__, list(_unique(rows)), ("flag_id",))  # type: ignore[arg-type]
+
+
+def _unique(rows: Sequence[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    return {r["flag_id"]: r for r in rows}.values()
