@@ -12,6 +12,8 @@ from typing import Any
 
 import faust
 import mode
+from aiokafka.errors import MessageSizeTooLargeError
+from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
@@ -154,9 +156,16 @@ async def _relay_outbox(app: faust.App, processor: BatchProcessor, worker: str) 
             return
         if not claimed:
             return
-        futures = [
-            await app.producer.send(o.topic, o.key, o.value, None, None, None) for _, o in claimed
-        ]
+        futures = []
+        for _, o in claimed:
+            try:
+                futures.append(await app.producer.send(o.topic, o.key, o.value, None, None, None))
+            except ProducerSendError as exc:
+                if not isinstance(exc.__cause__, MessageSizeTooLargeError):
+                    raise
+                # Never retriable; the state it announces is in the warehouse all the same.
+                metrics.OUTBOX_UNDELIVERABLE.labels(o.topic).inc()
+                log.error("dropping a %d-byte message for %s: %s", len(o.value), o.topic, exc)
         await asyncio.gather(*futures)
         for _, o in claimed:
             metrics.MESSAGES_PRODUCED.labels(o.topic).inc()

@@ -15,6 +15,9 @@ from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
 
 
+_MEDIA_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
+
+
 @dataclass
 class WorkerState:
     processor: BatchProcessor
@@ -34,7 +37,8 @@ def _warehouse_ready(processor: BatchProcessor) -> str | None:
 def install(app: faust.App, state: WorkerState) -> None:
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp takes the charset apart from the media type.
+        return web.bytes(generate_latest(metrics.REGISTRY), content_type=_MEDIA_TYPE)
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipeline import cli_views
 from pipeline.cli_sources import import_app, simulate
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
@@ -27,6 +28,8 @@ db_app = typer.Typer(help="Warehouse schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.command()(simulate)
+for view in (cli_views.flags, cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
+    app.command()(view)
 err = Console(stderr=True)
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

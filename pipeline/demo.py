@@ -79,7 +79,9 @@ def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: 
                 what="outbox drained",
             )
         console.print("worker stopped")
-    _summary(engine, by_type, console, time.monotonic() - started)
+    _summary(engine, by_type, console)
+    _insights(run, engine, demo_dir, console)
+    console.print(f"[green]demo finished in {time.monotonic() - started:.0f}s[/]")
 
 
 def _processed(engine: Engine) -> int:
@@ -101,7 +103,7 @@ def _wait_processed(engine: Engine, total: int, worker: WorkerProcess, console: 
         )
 
 
-def _summary(engine: Engine, by_type: Counter[str], console: Console, seconds: float) -> None:
+def _summary(engine: Engine, by_type: Counter[str], console: Console) -> None:
     published = Table(title="Events published, by type")
     published.add_column("event type")
     published.add_column("events", justify="right")
@@ -116,4 +118,63 @@ def _summary(engine: Engine, by_type: Counter[str], console: Console, seconds: f
         if n:
             rows.add_row(name, f"{n:,}")
     console.print(rows)
-    console.print(f"[green]demo finished in {seconds:.0f}s[/]")
+
+
+def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Console) -> None:
+    """Open flags, the worst dealers and the product-improvement report."""
+    from pipeline.cli_views import write_product_report
+    from pipeline.reports.dealers import dealer_kpis
+    from pipeline.reports.scope import Scope
+    from pipeline.warehouse import views
+    from pipeline.warehouse.engine import session_factory
+    from pipeline.warehouse.watermark import read_watermark
+
+    with session_factory(engine)() as session:
+        flags = views.flags(session, "open")
+        now = read_watermark(session)
+        lines = dealer_kpis(session, Scope(None, None, None, now)) if now else []
+    table = Table(title=f"Open defect flags ({len(flags)}), highest score first")
+    for col in ("product", "component", "severity", "score", "method", "first raised (event time)"):
+        table.add_column(col)
+    for f in flags[:8]:
+        product = f"{f['brand']} {f['model']} {f['variant']}"
+        table.add_row(
+            product,
+            f["component"],
+            f["severity"],
+            f"{f['score']:.1f}",
+            f["method"],
+            f"{f['first_raised_at']:%Y-%m-%d}",
+        )
+    console.print(table)
+    dealers = [
+        line for line in lines if line.by == "dealer" and (line.repairs_with_serial or 0) >= 10
+    ]
+    dealers.sort(key=lambda line: line.repeat_repair_rate or 0, reverse=True)
+    worst = Table(title="Worst dealers by repeat-repair rate (franchisees included)")
+    for col in ("dealer", "repairs", "repeat-repair rate", "genuine parts", "CSAT", "NPS"):
+        worst.add_column(col)
+    for line in dealers[:5]:
+        worst.add_row(
+            line.label,
+            str(line.repairs),
+            _pct(line.repeat_repair_rate),
+            _pct(line.genuine_parts_ratio),
+            _num(line.csat_mean),
+            _num(line.nps),
+        )
+    console.print(worst)
+    ownership = {line.key: line for line in lines if line.by == "ownership"}
+    for kind, line in sorted(ownership.items()):
+        rate, genuine = _pct(line.repeat_repair_rate), _pct(line.genuine_parts_ratio)
+        console.print(f"  {kind:>10} dealers: repeat-repair rate {rate}, genuine parts {genuine}")
+    path = write_product_report(settings, demo_dir, "html")
+    console.print(f"[bold]product-improvement report:[/] {path.resolve()}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

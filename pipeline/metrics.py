@@ -98,6 +98,12 @@ WAREHOUSE_UP = Gauge(
     "1 when the last warehouse transaction succeeded, else 0.",
     registry=REGISTRY,
 )
+OUTBOX_UNDELIVERABLE = Counter(
+    "aftersales_outbox_undeliverable_total",
+    "Outbox messages the brokers refused for good (too large), by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
 OUTBOX_PENDING = Gauge(
     "aftersales_outbox_pending",
     "Messages written but not yet published.",

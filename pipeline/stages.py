@@ -173,13 +173,14 @@ class DetectionStage:
             return
         observations = self._observations(ctx)
         counts = detection_store.SqlCountStore(ctx.session)
-        if observations:
-            counts.add(detection.count_increments(observations))
         targets = set(
             detection.monitored(s for o in observations for s in detection.signatures_of(o))
         )
         if self._sweep_due(ctx):
             targets.update(detection_store.open_flag_signatures(ctx.session))
+        detection_store.lock_signatures(ctx.session, targets)
+        if observations:
+            counts.add(detection.count_increments(observations))
         if not targets:
             return
         episodes = detection.evaluate(

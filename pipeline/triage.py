@@ -13,6 +13,9 @@ from schemas.events import InboundEvent
 from schemas.outputs import DeadLetter
 from schemas.topics import Topics
 
+DEAD_LETTER_VALUE_BYTES = 256 * 1024
+"""Original bytes copied into a dead-letter message; it must fit a Kafka message itself."""
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -72,7 +75,9 @@ def dead_letter(message: Message, rejected: Rejected, received_at: datetime) -> 
         offset=message.offset,
         item_index=rejected.item_index,
         key_b64=base64.b64encode(message.key).decode() if message.key is not None else None,
-        value_b64=base64.b64encode(message.value or b"").decode(),
+        value_b64=base64.b64encode((message.value or b"")[:DEAD_LETTER_VALUE_BYTES]).decode(),
+        value_size=len(message.value or b""),
+        value_truncated=len(message.value or b"") > DEAD_LETTER_VALUE_BYTES,
         received_at=received_at,
     )
     digest = hashlib.sha256(ident.encode()).hexdigest()[:40]

@@ -80,5 +80,13 @@ class DeadLetter(Contract):
     offset: int
     item_index: int | None = Field(default=None, description="Index within a batch message.")
     key_b64: str | None = None
-    value_b64: str = Field(description="The original message value, base64 encoded.")
+    value_b64: str = Field(
+        description="The original message value, base64 encoded (cut at 256 KiB; see value_size)."
+    )
+    value_size: int = Field(default=0, ge=0, description="Size of the original value in bytes.")
+    value_truncated: bool = Field(
+        default=False,
+        description="True when value_b64 holds only the start of the value; the warehouse keeps "
+        "the whole original in dead_letters.",
+    )
     received_at: AwareDatetime

@@ -19,7 +19,13 @@ from pipeline.detection.exposure import (
     peer_index,
     peer_rate,
 )
-from pipeline.detection.model import ANY, Signature, monitored, references_of
+from pipeline.detection.model import (
+    ANY,
+    MARKET_SEPARATOR,
+    Signature,
+    monitored,
+    references_of,
+)
 from pipeline.detection.params import DetectionParams
 from pipeline.detection.ports import CountStore, FloatArray, InstalledBase, Series
 
@@ -48,12 +54,23 @@ def evaluate(
     params = params or DetectionParams()
     targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
     with_base = {s for s in targets if _sales(installed_base, s)}
+    if installed_base is not None and params.monitor_markets:
+        # A variant sold in one market only has a market signature equal to its own.
+        markets = _markets_per_variant(installed_base)
+        with_base = {
+            s
+            for s in with_base
+            if s.market is None or markets.get(replace(s.pooled, component=ANY), 0) > 1
+        }
+    else:
+        with_base = {s for s in with_base if s.market is None}
     needed: set[Signature] = set(targets)
     for signature in targets:
         if signature in with_base:
-            needed.add(Signature(ANY, ANY, ANY, signature.component))
-            needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
-        else:
+            needed.add(_peer_component(signature))
+            if signature.market is None:
+                needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
+        elif signature.market is None:
             needed.update(references_of(signature))
     since = None if as_of is None else as_of - timedelta(days=params.history_days + 1)
     series = store.series(sorted(needed), since)
@@ -67,6 +84,9 @@ def evaluate(
     for signature in targets:
         if exposures is not None and signature in with_base:
             result[signature] = _with_base(signature, series, exposures, params)
+        elif signature.market is not None:
+            # Without units sold per market, a market's complaints are judged in the pooled one.
+            result[signature] = []
         else:
             result[signature] = _without_base(signature, series, params, as_of)
     return result
@@ -76,6 +96,24 @@ def _sales(installed_base: InstalledBase | None, signature: Signature) -> bool:
     if installed_base is None:
         return False
     return bool(installed_base.monthly_sales(signature.brand, signature.model, signature.variant))
+
+
+def _markets_per_variant(installed_base: InstalledBase) -> dict[Signature, int]:
+    """How many markets each variant sells in, keyed by its pooled signature (component ``*``)."""
+    counts: dict[Signature, int] = {}
+    for brand, model, variant in installed_base.products():
+        pooled, separator, _ = variant.partition(MARKET_SEPARATOR)
+        if separator and pooled != ANY:
+            key = Signature(brand, model, pooled, ANY)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _peer_component(signature: Signature) -> Signature:
+    """The component's total over all products, in the signature's market when it has one."""
+    market = signature.market
+    variant = ANY if market is None else f"{ANY}{MARKET_SEPARATOR}{market}"
+    return Signature(ANY, ANY, variant, signature.component)
 
 
 def _grid(
@@ -146,7 +184,12 @@ class _Exposures:
     ) -> None:
         self.installed_base = installed_base
         self.params = params
-        self.models = sorted(p for p in installed_base.products() if p[2] == ANY)
+        products = sorted(installed_base.products())
+        self.models = [p for p in products if p[2] == ANY]
+        self.in_markets = [
+            p for p in products if MARKET_SEPARATOR in p[2] and not p[2].startswith(ANY)
+        ]
+        self._markets: dict[str, FloatArray] = {}
         firsts = [
             min(installed_base.monthly_sales(*p)).toordinal()
             for p in self.models
@@ -177,6 +220,18 @@ class _Exposures:
             self._all_models = total
         return self._all_models
 
+    def market_total(self, market: str) -> FloatArray:
+        """Every variant's units in service in one market."""
+        cached = self._markets.get(market)
+        if cached is None:
+            cached = np.zeros(max(0, self.end - self.start + 1))
+            suffix = f"{MARKET_SEPARATOR}{market}"
+            for product in self.in_markets:
+                if product[2].endswith(suffix):
+                    cached = cached + self.of(product)
+            self._markets[market] = cached
+        return cached
+
     def window(self, values: FloatArray, start: int, end: int) -> FloatArray:
         return values[start - self.start : end - self.start + 1]
 
@@ -188,8 +243,6 @@ def _with_base(
     params: DetectionParams,
 ) -> list[FlagEpisode]:
     own = series[signature]
-    component_total = series[Signature(ANY, ANY, ANY, signature.component)]
-    own_model = series[Signature(signature.brand, signature.model, ANY, signature.component)]
     sales = exposures.installed_base.monthly_sales(
         signature.brand, signature.model, signature.variant
     )
@@ -203,28 +256,36 @@ def _with_base(
     exposure = exposures.window(
         exposures.of((signature.brand, signature.model, signature.variant)), start, end
     )
-    own_model_exposure = exposures.window(
-        exposures.of((signature.brand, signature.model, ANY)), start, end
-    )
-    peer_exposure = np.maximum(
-        exposures.window(exposures.all_models(), start, end) - own_model_exposure, 0.0
-    )
-    peer_counts = component_total.dense(start, end)[0] - own_model.dense(start, end)[0]
-    if params.baseline == "own":
-        rate, trusted = own_trailing_rate(counts, exposure, params)
-        if params.peer_adjusted:
-            rate = rate * peer_index(peer_counts, peer_exposure, params)
+    peer_total = series[_peer_component(signature)].dense(start, end)[0]
+    market = signature.market
+    if market is None:
+        # Peers are the other models: the own model's other variants may share the defect.
+        own_model = series[Signature(signature.brand, signature.model, ANY, signature.component)]
+        peer_counts = peer_total - own_model.dense(start, end)[0]
+        own_share = exposures.of((signature.brand, signature.model, ANY))
+        everyone = exposures.all_models()
     else:
-        rate, trusted = peer_rate(peer_counts, peer_exposure, params)
-        if not trusted.any():
-            rate, trusted = own_early_rate(counts, exposure, params)
+        peer_counts = peer_total - counts
+        own_share = exposures.of((signature.brand, signature.model, signature.variant))
+        everyone = exposures.market_total(market)
+    peer_exposure = np.maximum(
+        exposures.window(everyone, start, end) - exposures.window(own_share, start, end), 0.0
+    )
+    if params.baseline == "own":
+        baseline = own_trailing_rate(counts, exposure, params)
+        if params.peer_adjusted:
+            index = peer_index(peer_counts, peer_exposure, params)
+            baseline = replace(baseline, rate=baseline.rate * index)
+    else:
+        baseline = peer_rate(peer_counts, peer_exposure, params)
+        if not baseline.trusted.any():
+            baseline = own_early_rate(counts, exposure, params)
     signal = exposure_signal(
         start=start,
         counts=counts,
         severe=severe,
         exposure=exposure,
-        rate=rate,
-        trusted=trusted,
+        baseline=baseline,
         params=params,
     )
     return episodes_from_signal(signature, signal, params, params.close_after_days)

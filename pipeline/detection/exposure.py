@@ -19,11 +19,12 @@ persistent shifts by a factor ``rho``.
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from pipeline.detection.episodes import BoolArray, DailySignal
 from pipeline.detection.params import DetectionParams
@@ -69,21 +70,31 @@ def exposure_from_sales(
     return np.convolve(new_units, hazard)[: new_units.size]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Baseline:
+    """A claim rate per unit-day for every day, where it is trusted, and how many claims it was
+    estimated from (its ``support``: a rate from five claims is only known to about +-45%)."""
+
+    rate: FloatArray
+    trusted: BoolArray
+    support: FloatArray
+
+
 def peer_rate(
     peer_counts: FloatArray, peer_exposure: FloatArray, params: DetectionParams
-) -> tuple[FloatArray, BoolArray]:
+) -> Baseline:
     """Peers' claims per unit-day over the trailing baseline window, and where it is trusted."""
     counts = trailing_sum(peer_counts, params.baseline_days)
     exposure = trailing_sum(peer_exposure, params.baseline_days)
     # Less than one unit-day of exposure is float residue from subtracting totals, not peers.
     trusted = (counts >= params.min_baseline_count) & (exposure >= 1.0)
     rate = np.where(trusted, counts / np.maximum(exposure, 1e-12), 0.0)
-    return rate, trusted
+    return Baseline(rate, trusted, counts)
 
 
 def own_trailing_rate(
     counts: FloatArray, exposure: FloatArray, params: DetectionParams
-) -> tuple[FloatArray, BoolArray]:
+) -> Baseline:
     """The signature's own claims per unit-day over ``baseline_days`` ending
     ``baseline_guard_days`` ago; trusted after ``min_baseline_days`` of such history."""
     guard = params.baseline_guard_days
@@ -96,7 +107,7 @@ def own_trailing_rate(
         & (history >= params.min_baseline_days)
     )
     rate = np.where(trusted, counts_before / np.maximum(exposure_before, 1e-12), 0.0)
-    return rate, trusted
+    return Baseline(rate, trusted, counts_before)
 
 
 def peer_index(
@@ -121,15 +132,14 @@ def peer_index(
     return np.where(known, ratio, 1.0)
 
 
-def own_early_rate(
-    counts: FloatArray, exposure: FloatArray, params: DetectionParams
-) -> tuple[FloatArray, BoolArray]:
+def own_early_rate(counts: FloatArray, exposure: FloatArray, params: DetectionParams) -> Baseline:
     """The signature's own rate over its first ``own_baseline_days`` in service, used after them."""
     in_service = np.flatnonzero(exposure > 0)
     rate = np.zeros(counts.size)
     trusted = np.zeros(counts.size, dtype=bool)
+    support = np.zeros(counts.size)
     if in_service.size == 0:
-        return rate, trusted
+        return Baseline(rate, trusted, support)
     first = int(in_service[0])
     settled = first + params.own_baseline_days
     early_counts = counts[first:settled].sum()
@@ -137,7 +147,18 @@ def own_early_rate(
     if settled < counts.size and early_counts >= params.min_baseline_count and early_exposure > 0:
         rate[settled:] = early_counts / early_exposure
         trusted[settled:] = True
-    return rate, trusted
+        support[settled:] = early_counts
+    return Baseline(rate, trusted, support)
+
+
+def rate_ratio_p_value(
+    observed: FloatArray, expected: FloatArray, support: FloatArray
+) -> FloatArray:
+    """One-sided p-value of ``observed`` claims where the baseline predicts ``expected``, that
+    baseline being estimated from ``support`` claims: the exact conditional test of two Poisson
+    rates (observed out of observed + support is binomial), for real-valued counts."""
+    share = expected / (expected + support)
+    return np.asarray(special.betainc(observed, support + 1.0, share), dtype=np.float64)
 
 
 def cusum(increments: FloatArray, threshold: float) -> tuple[FloatArray, BoolArray]:
@@ -169,12 +190,12 @@ def exposure_signal(
     counts: FloatArray,
     severe: FloatArray,
     exposure: FloatArray,
-    rate: FloatArray,
-    trusted: BoolArray,
+    baseline: Baseline,
     params: DetectionParams,
 ) -> DailySignal:
     """The daily verdict for one signature with an installed base."""
-    trusted = trusted & (exposure > 0)
+    trusted = baseline.trusted & (exposure > 0)
+    rate = baseline.rate
     expected_daily = np.where(trusted, rate * exposure, 0.0)
     window = params.exposure_window_days
     # Only days with a trusted baseline count on either side of the comparison.
@@ -182,12 +203,19 @@ def exposure_signal(
     expected = trailing_sum(expected_daily, window)
     testable = trusted & (observed >= params.exposure_min_count) & (expected > 0)
     p_value = np.ones(counts.size)
+    phi = params.overdispersion
     if testable.any():
-        p_value[testable] = stats.poisson.sf(observed[testable] - 1, expected[testable])
+        p_value[testable] = rate_ratio_p_value(
+            observed[testable] / phi, expected[testable] / phi, baseline.support[testable] / phi
+        )
     exceeds = testable & (p_value < params.exposure_alpha)
 
+    # The CUSUM runs against the rate's upper credible bound: a rate estimated from few claims
+    # may be low by chance, and a CUSUM cannot tell a low baseline from a rising rate.
+    margin = 1.0 + params.baseline_uncertainty_z / np.sqrt(np.maximum(baseline.support, 1.0))
+    expected_daily = expected_daily * margin
     rho = params.cusum_rho
-    increments = np.where(trusted, counts * np.log(rho) - (rho - 1.0) * expected_daily, 0.0)
+    increments = np.where(trusted, (counts * np.log(rho) - (rho - 1.0) * expected_daily) / phi, 0.0)
     cusum_values, cusum_alarm = cusum(increments, params.cusum_threshold)
 
     alarm = exceeds | cusum_alarm

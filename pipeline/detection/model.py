@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -13,6 +13,8 @@ from schemas.repairs import RepairCompleted
 
 ANY: Final = "*"
 """Wildcard in a Signature field: all variants, all products or all components."""
+MARKET_SEPARATOR: Final = "@"
+"""``variant@market`` in a Signature's variant: that variant's units in one market only."""
 
 UNKNOWN_COMPONENTS: Final = frozenset({"UNKNOWN", "UNKNOWN_OR_OTHER", "OTHER", "NONE"})
 """Top-level codes that name no component; a catch-all is not a defect signature."""
@@ -51,9 +53,11 @@ _GERMAN_FIRE: Final = re.compile(r"\bBrand(?:es|s)?\b")
 class Signature:
     """What a recurring defect is about: a product (or all its variants) and a top-level component.
 
-    ``variant == "*"`` is the model-level signature; ``brand == model == variant == "*"`` with a
-    real component is the component's total over all products; ``component == "*"`` is a
-    product's total over all components. The last two are references for disproportionality.
+    ``variant == "*"`` is the model-level signature; ``variant == "2022@CN"`` the variant's
+    units in one market (a defect of one plant or climate hides in the pooled signature);
+    ``brand == model == "*"`` with a real component is the component's total over all products
+    (``variant == "*@CN"``: in one market); ``component == "*"`` is a product's total over all
+    components. The last two are references for disproportionality and peer baselines.
     """
 
     brand: str
@@ -64,6 +68,18 @@ class Signature:
     @property
     def is_reference(self) -> bool:
         return ANY in (self.component, self.model)
+
+    @property
+    def market(self) -> str | None:
+        """The market a market-level signature is limited to; None when it pools all markets."""
+        _, separator, market = self.variant.partition(MARKET_SEPARATOR)
+        return market if separator else None
+
+    @property
+    def pooled(self) -> Signature:
+        """The same signature over all markets."""
+        variant = self.variant.partition(MARKET_SEPARATOR)[0]
+        return Signature(self.brand, self.model, variant, self.component)
 
     @property
     def label(self) -> str:
@@ -86,10 +102,18 @@ class Observation:
     market: str
     lot: str | None = None
     serial: str | None = None
+    complaint_id: str | None = None
+    """The report this observation is one row of: a complaint filed on several components gives
+    one observation per component, which count once per signature. None: a report of its own."""
 
     @property
     def day(self) -> date:
         return self.at.date()
+
+    @property
+    def report_key(self) -> str:
+        """What counts once per signature: the complaint, else the event itself."""
+        return f"complaint:{self.complaint_id}" if self.complaint_id else f"event:{self.event_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +172,7 @@ def observation_from_event(
             market=event.market,
             lot=event.product.lot,
             serial=event.product.serial,
+            complaint_id=event.complaint_id,
         )
     if isinstance(event, RepairCompleted):
         repair_component = _usable(event.component)
@@ -181,20 +206,26 @@ def signatures_of(obs: Observation) -> tuple[Signature, ...]:
 
     1. ``(brand, model, variant, TOP)``: the variant-level signature (skipped without a variant);
     2. ``(brand, model, *, TOP)``: the model-level signature, all variants pooled;
-    3. ``(brand, model, variant, *)`` and ``(brand, model, *, *)``: the product's total over all
+    3. ``(brand, model, variant@market, TOP)``: the variant in the observation's market (skipped
+       without a variant; evaluated only where the installed base is known per market);
+    4. ``(brand, model, variant, *)`` and ``(brand, model, *, *)``: the product's total over all
        components, the "rest of the product" in a disproportionality table;
-    4. ``(*, *, *, TOP)``: the component's total over all products;
-    5. ``(*, *, *, *)``: the grand total.
+    5. ``(*, *, *, TOP)`` and ``(*, *, *@market, TOP)``: the component's total over all products,
+       everywhere and in the observation's market (the market's peers: seasons differ by market);
+    6. ``(*, *, *, *)``: the grand total.
     """
     component = top_level(obs.component)
+    in_market = f"{MARKET_SEPARATOR}{obs.market}"
     keys: list[Signature] = []
     if obs.variant:
         keys.append(Signature(obs.brand, obs.model, obs.variant, component))
     keys.append(Signature(obs.brand, obs.model, ANY, component))
     if obs.variant:
+        keys.append(Signature(obs.brand, obs.model, obs.variant + in_market, component))
         keys.append(Signature(obs.brand, obs.model, obs.variant, ANY))
     keys.append(Signature(obs.brand, obs.model, ANY, ANY))
     keys.append(Signature(ANY, ANY, ANY, component))
+    keys.append(Signature(ANY, ANY, ANY + in_market, component))
     keys.append(Signature(ANY, ANY, ANY, ANY))
     return tuple(keys)
 
@@ -213,17 +244,46 @@ def references_of(signature: Signature) -> tuple[Signature, Signature, Signature
     )
 
 
+CountedKey = tuple[str, Signature]
+"""(report_key, signature): a report counts at most once towards a signature."""
+
+
+def counted_keys(observations: Iterable[Observation]) -> set[CountedKey]:
+    """Every (report, signature) pair the observations touch: what a ledger of counted reports
+    must remember so that a later batch holding more rows of the same report adds nothing."""
+    return {(obs.report_key, s) for obs in observations for s in signatures_of(obs)}
+
+
 def count_increments(
     observations: Iterable[Observation],
+    already_counted: Container[CountedKey] = frozenset(),
 ) -> dict[tuple[Signature, date], DayCount]:
-    """The daily count increments a batch of (already de-duplicated) observations adds."""
-    increments: dict[tuple[Signature, date], DayCount] = {}
-    for obs in observations:
-        one = DayCount(1, 1 if obs.severe else 0)
+    """The daily count increments a batch of observations adds.
+
+    Each report counts once per signature: a complaint filed on ``ENGINE`` and
+    ``ENGINE:COOLING`` is one ``ENGINE`` complaint, and one complaint in the product's and the
+    grand total. Pairs in ``already_counted`` (reports counted by earlier batches; see
+    ``counted_keys``) add nothing. Within a batch the earliest row (then the lowest event id) of a
+    report sets its day, so the increments do not depend on the order of the batch; a report
+    whose rows are split over batches counts on the day of the first batch that holds it.
+    A severe row makes its report's count severe.
+    """
+    chosen: dict[CountedKey, tuple[date, bool]] = {}
+    for obs in sorted(observations, key=lambda o: (o.at, o.event_id)):
         for signature in signatures_of(obs):
-            key = (signature, obs.day)
-            previous = increments.get(key)
-            increments[key] = one if previous is None else previous + one
+            key = (obs.report_key, signature)
+            if key in already_counted:
+                continue
+            previous = chosen.get(key)
+            if previous is None:
+                chosen[key] = (obs.day, obs.severe)
+            elif obs.severe and not previous[1]:
+                chosen[key] = (previous[0], True)
+    increments: dict[tuple[Signature, date], DayCount] = {}
+    for (_, signature), (day, severe) in chosen.items():
+        one = DayCount(1, 1 if severe else 0)
+        previous_count = increments.get((signature, day))
+        increments[(signature, day)] = one if previous_count is None else previous_count + one
     return increments
 
 

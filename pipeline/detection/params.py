@@ -17,6 +17,10 @@ class DetectionParams:
     """How far back from ``as_of`` a series is read: ten years covers a product generation."""
     monitor_model_level: bool = True
     """Also evaluate ``(brand, model, *, component)``: catches a defect spread over variants."""
+    monitor_markets: bool = True
+    """With an installed base per market, also evaluate ``(brand, model, variant@market, TOP)``
+    for variants sold in several markets: a defect of one market's units is diluted in the
+    pooled signature (and each market's peers share its seasons)."""
     model_level_factor: float = 3.0
     """Complaint count triggers are this many times higher for a model-level signature: it pools
     several variants, so the same counts are less surprising there."""
@@ -48,6 +52,13 @@ class DetectionParams:
     exposure_alpha: float = 1e-6
     """One-sided p-value; small because every signature is tested every day (Bonferroni-ish)."""
     exposure_min_count: int = 3
+    overdispersion: float = 1.0
+    """Variance over mean of the claim counts (quasi-Poisson): one unit back for a repeat repair,
+    or a complaint beside its repair, makes counts cluster, and clustered counts are less
+    surprising. Both tests divide their evidence by it."""
+    baseline_uncertainty_z: float = 1.0
+    """The CUSUM compares claims with the baseline rate raised by this many standard errors
+    (``1/sqrt(claims behind it)``): a rate from few claims may be low by chance."""
     cusum_rho: float = 2.0
     """The CUSUM is tuned to detect a doubling of the claim rate."""
     cusum_threshold: float = 11.0

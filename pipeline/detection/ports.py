@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.detection.model import ANY, DayCount, Signature
+from pipeline.detection.model import ANY, MARKET_SEPARATOR, DayCount, Signature
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -134,14 +134,16 @@ class InMemoryCountStore:
 
 
 class InstalledBase(Protocol):
-    """Units sold per product and month (all markets summed); ``variant="*"`` sums the variants."""
+    """Units sold per product and month (all markets summed); ``variant="*"`` sums the variants
+    and ``variant="2022@CN"`` is variant 2022 in market CN alone (see ``Signature.market``)."""
 
     def monthly_sales(self, brand: str, model: str, variant: str) -> Mapping[date, int]:
         """Units sold per calendar month (keyed by the month's first day); empty when unknown."""
         ...
 
     def products(self) -> Collection[tuple[str, str, str]]:
-        """Every (brand, model, variant) with sales on record, model-level ``*`` keys included."""
+        """Every (brand, model, variant) with sales on record, model-level ``*`` keys and
+        per-market ``variant@market`` keys included."""
         ...
 
 
@@ -157,13 +159,15 @@ class InMemoryInstalledBase:
 
     @staticmethod
     def from_sales(sales: Iterable[tuple[SalesKey, int]]) -> InMemoryInstalledBase:
-        """Sum units over markets; a product without a variant is stored under ``*`` only."""
+        """Sum units over markets (and keep each variant's per market); a product without a
+        variant is stored under ``*`` only."""
         totals: dict[tuple[str, str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
-        for (brand, model, variant, _market, month), units in sales:
+        for (brand, model, variant, market, month), units in sales:
             year, month_number = (int(part) for part in month.split("-"))
             first_day = date(year, month_number, 1)
             if variant:
                 totals[(brand, model, variant)][first_day] += units
+                totals[(brand, model, f"{variant}{MARKET_SEPARATOR}{market}")][first_day] += units
             totals[(brand, model, ANY)][first_day] += units
         return InMemoryInstalledBase({key: dict(months) for key, months in totals.items()})
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
 from pipeline.detection import DayCount, FlagEpisode, Signature
@@ -67,6 +68,29 @@ class SqlCountStore:
                     r.n, r.severe
                 )
         return {s: Series.from_counts(days) for s, days in found.items()}
+
+
+def lock_signatures(session: Session, signatures: Collection[Signature]) -> None:
+    """Serialise workers per signature until commit (PostgreSQL; SQLite has one writer anyway).
+
+    A worker evaluating a signature then sees every count another worker committed for it, so
+    the last evaluation of a signature always reads its complete series.
+    """
+    if session.get_bind().dialect.name != "postgresql" or not signatures:
+        return
+    keys = sorted({_lock_key(s) for s in signatures})
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS ordered"
+        ),
+        {"keys": keys},
+    )
+
+
+def _lock_key(signature: Signature) -> int:
+    digest = hashlib.blake2b(signature.label.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def load_installed_base(session: Session) -> InMemoryInstalledBase | None:

@@ -92,7 +92,9 @@ def write_batch(
     dead_rows = [
         {
             "dead_letter_id": d.dead_letter_id,
-            **d.record.model_dump(exclude={"key_b64", "value_b64"}),
+            **d.record.model_dump(
+                exclude={"key_b64", "value_b64", "value_size", "value_truncated"}
+            ),
             "key": d.key,
             "value": d.value,
         }

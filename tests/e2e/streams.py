@@ -70,3 +70,33 @@ def service_stream(n: int, first_id: int = 1) -> list[InboundEvent]:
                 )
             )
     return events
+
+
+def complaint_stream(first_id: int = 1) -> list[InboundEvent]:
+    """A year of sparse complaints on several parts, then a burst on one compressor."""
+    start = datetime(2023, 1, 2, tzinfo=UTC)
+    events: list[InboundEvent] = []
+    n = first_id
+    components = ["BRAKES", "ELECTRICAL", "BODY", "STEERING", "HVAC"]
+    for day in range(0, 365, 61):
+        for i, component in enumerate(components):
+            events.append(
+                _complaint(n, start + timedelta(days=day, hours=i), f"Model {i % 2}", component)
+            )
+            n += 1
+    for k in range(40):
+        events.append(_complaint(n, start + timedelta(days=380 + k), "Model 0", "HVAC:COMPRESSOR"))
+        n += 1
+    return events
+
+
+def _complaint(n: int, at: datetime, model: str, component: str) -> InboundEvent:
+    return make(
+        "complaint.filed",
+        n,
+        at,
+        complaint_id=f"C-{n}",
+        product={"brand": "Acme", "model": model, "variant": "2022"},
+        market="US",
+        component=component,
+    )

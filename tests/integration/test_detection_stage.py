@@ -16,39 +16,11 @@ from pipeline.warehouse.writer import write_batch
 from schemas.events import InboundEvent
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import make, raw
+from tests.e2e.streams import complaint_stream
+from tests.helpers import raw
 
 TOPICS = Topics()
 T0 = datetime(2023, 1, 2, tzinfo=UTC)
-
-
-def complaint_stream() -> list[InboundEvent]:
-    """A year of background complaints on several parts, then a burst on the compressor."""
-    events: list[InboundEvent] = []
-    n = 0
-    components = ["BRAKES", "ELECTRICAL", "BODY", "STEERING", "HVAC"]
-    for day in range(0, 365, 61):
-        for i, component in enumerate(components):
-            n += 1
-            events.append(
-                _complaint(n, T0 + timedelta(days=day, hours=i), f"Model {i % 2}", component)
-            )
-    for k in range(40):
-        n += 1
-        events.append(_complaint(n, T0 + timedelta(days=380 + k), "Model 0", "HVAC:COMPRESSOR"))
-    return events
-
-
-def _complaint(n: int, at: datetime, model: str, component: str) -> InboundEvent:
-    return make(
-        "complaint.filed",
-        n,
-        at,
-        complaint_id=f"C-{n}",
-        product={"brand": "Acme", "model": model, "variant": "2022"},
-        market="US",
-        component=component,
-    )
 
 
 def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:

@@ -11,12 +11,16 @@ from schemas.limits import MAX_CODE
     [
         ("SEAT BELTS:PRETENSIONER", "SEAT_BELTS:PRETENSIONER"),
         ("FUEL/PROPULSION SYSTEM", "FUEL_PROPULSION_SYSTEM"),
-        ("SERVICE BRAKES, HYDRAULIC", "SERVICE_BRAKES_HYDRAULIC"),
+        ("SERVICE BRAKES, HYDRAULIC", "SERVICE_BRAKES:HYDRAULIC"),
+        (
+            "FUEL SYSTEM, GASOLINE:DELIVERY:FUEL PUMP",
+            "FUEL_SYSTEM:GASOLINE:DELIVERY:FUEL_PUMP",
+        ),
         (
             "ENGINE AND ENGINE COOLING:EXHAUST SYSTEM:MANIFOLD/HEADER/MUFFLER/TAIL PIPE",
             "ENGINE_AND_ENGINE_COOLING:EXHAUST_SYSTEM:MANIFOLD_HEADER_MUFFLER_TAIL_PIPE",
         ),
-        ("Chest Clip, Buckle, Harness", "CHEST_CLIP_BUCKLE_HARNESS"),
+        ("Chest Clip, Buckle, Harness", "CHEST_CLIP:BUCKLE_HARNESS"),
         (" AIR BAGS :: FRONTAL ", "AIR_BAGS:FRONTAL"),
         ("ÉLECTRIQUE", "LECTRIQUE"),
     ],
@@ -39,3 +43,8 @@ def test_cuts_long_descriptions_to_the_code_limit_without_a_dangling_separator()
 def test_top_level_is_the_most_general_level() -> None:
     assert top_level("ENGINE:COOLING:PUMP") == "ENGINE"
     assert top_level("STEERING") == "STEERING"
+
+
+def test_a_system_named_with_its_kind_has_the_system_as_top_level() -> None:
+    assert top_level(normalise_component("SERVICE BRAKES, HYDRAULIC:ABS")) == "SERVICE_BRAKES"
+    assert top_level(normalise_component("SERVICE BRAKES")) == "SERVICE_BRAKES"

@@ -74,7 +74,12 @@ def test_gives_the_same_event_ids_when_the_file_is_read_twice() -> None:
 def test_one_complaint_on_several_components_gives_several_events_sharing_its_number() -> None:
     rows = [e for e in _events(TOYOTA_FORD_TESLA) if e.complaint_id == "11482624"]
 
-    assert [e.component for e in rows] == ["SERVICE_BRAKES", "HYDRAULIC", "SERVICE_BRAKES"]
+    # The extract split "SERVICE BRAKES, HYDRAULIC" at its comma; the kind is filed under brakes.
+    assert [e.component for e in rows] == [
+        "SERVICE_BRAKES",
+        "SERVICE_BRAKES:HYDRAULIC",
+        "SERVICE_BRAKES",
+    ]
     # NHTSA repeats the very same component row at times; one identity keeps it counted once.
     assert rows[0].event_id == rows[2].event_id != rows[1].event_id
 
