@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 import mode
-from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -80,6 +80,8 @@ def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
         web_in_thread=False,
         agent_supervisor=mode.CrashingSupervisor,
         store="memory://",
+        # Nothing buffered needs draining: offsets only follow committed batches.
+        stream_wait_empty=False,
         producer_acks=-1,
         datadir=str(settings.var_dir / "faust"),
     )
@@ -91,16 +93,57 @@ def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
     async def archive(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
             messages = [to_message(e) for e in events]
-            outcome = await _process_until_committed(processor, messages, settings)
+            async with state.writing:
+                outcome = await _process_until_committed(processor, messages, settings)
             _count(outcome, messages)
             state.last_batch_at = time.time()
 
     @app.timer(interval=0.25, name="outbox-relay")
     async def relay() -> None:
-        await _relay_outbox(app, processor, worker_name)
+        try:
+            await _relay_outbox(app, processor, worker_name)
+        except (SQLAlchemyError, KafkaError, ProducerSendError) as exc:
+            # Claimed rows are taken over again once their claim expires: at least once.
+            log.warning("outbox relay paused: %s: %s", type(exc).__name__, str(exc)[:200])
+
+    @app.timer(interval=max(settings.detection_interval_s, 0.5), name="periodic-stages")
+    async def periodic() -> None:
+        # Pending detection work is done here when no batch arrives to do it.
+        async with state.writing:
+            try:
+                await asyncio.to_thread(processor.tick)
+            except SQLAlchemyError as exc:
+                log.warning("periodic work skipped: warehouse unavailable (%s)", type(exc).__name__)
+
+    @app.timer(interval=5.0, name="lag-and-state-gauges")
+    async def gauges() -> None:
+        await _lag_gauges(app)
+        try:
+            values = await asyncio.to_thread(processor.gauges)
+        except SQLAlchemyError:
+            return
+        ops.set_state_gauges(values)
 
     ops.install(app, state)
     return app
+
+
+async def _lag_gauges(app: faust.App) -> None:
+    """Messages behind the log end per topic, on the partitions this worker owns.
+
+    The high watermark comes from fetch responses (right on every broker we know, unlike
+    ListOffsets on some), the position from the consumer.
+    """
+    behind: dict[str, int] = {}
+    consumer = app.consumer
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        position = await consumer.position(tp)
+        if highwater is None or position is None:
+            continue
+        behind[tp.topic] = behind.get(tp.topic, 0) + max(0, highwater - position)
+    for topic, lag in behind.items():
+        metrics.CONSUMER_LAG.labels(topic).set(lag)
 
 
 async def _process_until_committed(
@@ -142,6 +185,7 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
     metrics.DUPLICATES.inc(outcome.duplicates)
     for reason, n in outcome.dead_by_reason.items():
         metrics.DEAD_LETTERS.labels(reason).inc(n)
+        log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
     for key, n in outcome.stats.items():
         if key.startswith("flags_raised:"):
             metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)
@@ -150,10 +194,7 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
 async def _relay_outbox(app: faust.App, processor: BatchProcessor, worker: str) -> None:
     """Publish what committed batches left in the outbox, then forget it (at least once)."""
     while True:
-        try:
-            claimed = await asyncio.to_thread(processor.claim_outbox, worker)
-        except SQLAlchemyError:
-            return
+        claimed = await asyncio.to_thread(processor.claim_outbox, worker)
         if not claimed:
             return
         futures = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -14,7 +14,6 @@ from pipeline import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
 
-
 _MEDIA_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
 
 
@@ -23,6 +22,8 @@ class WorkerState:
     processor: BatchProcessor
     started_at: float
     last_batch_at: float | None = None
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One warehouse transaction at a time per worker: batches and periodic work take turns."""
 
 
 def _warehouse_ready(processor: BatchProcessor) -> str | None:
@@ -32,6 +33,16 @@ def _warehouse_ready(processor: BatchProcessor) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return f"warehouse: {type(exc).__name__}: {str(exc)[:200]}"
     return None
+
+
+def set_state_gauges(values: dict[str, Any]) -> None:
+    """Warehouse-wide gauges: open flags by severity, open and overdue cases, follow-ups due."""
+    for severity, n in values["flags_open"].items():
+        metrics.FLAGS_OPEN.labels(severity).set(n)
+    metrics.CASES_OPEN.set(values["cases_open"])
+    metrics.CASES_OVERDUE.set(values["cases_overdue"])
+    metrics.FOLLOWUPS_DUE.set(values["followups_due"])
+    metrics.OUTBOX_PENDING.set(values["outbox_pending"])
 
 
 def install(app: faust.App, state: WorkerState) -> None:

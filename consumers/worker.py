@@ -8,6 +8,7 @@ from faust.worker import Worker
 
 from consumers.app import create_app
 from pipeline.config import Settings
+from pipeline.logs import logging_config
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_stages
 from pipeline.topics_admin import ensure_topics
@@ -30,4 +31,9 @@ def run(settings: Settings) -> None:
     (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
     ensure_topics(settings)
     app = create_app(settings, processor)
-    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    Worker(
+        app,
+        loglevel=settings.log_level.lower(),
+        quiet=True,
+        logging_config=logging_config(settings),
+    ).execute_from_commandline()

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=1000, ge=1, le=20_000)
     batch_wait_s: float = Field(default=0.2, gt=0, le=60)
     warehouse_retry_max_s: float = Field(default=30.0, gt=0)
+    stages: Literal["full", "archive"] = Field(
+        default="full",
+        description="full: enrich, case book and detection; archive: validate and archive only.",
+    )
+    detection_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Evaluate signatures with new counts at most this often (wall seconds).",
+    )
 
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=6066, ge=0, le=65535)

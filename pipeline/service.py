@@ -11,9 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clock import Clock, wall_clock
 from pipeline.triage import Message, triage
-from pipeline.warehouse import outbox
+from pipeline.warehouse import outbox, queries
 from pipeline.warehouse.engine import session_factory
-from pipeline.warehouse.writer import BatchContext, BatchOutcome, Outgoing, Stage, write_batch
+from pipeline.warehouse.writer import (
+    BatchContext,
+    BatchOutcome,
+    Outgoing,
+    Stage,
+    write_batch,
+    write_outbox,
+)
 from schemas.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,22 @@ class BatchProcessor:
                 enrich=self.enrich,
                 stages=self.stages,
             )
+
+    def tick(self) -> int:
+        """Run the stages' periodic work (e.g. pending detection) in its own transaction."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            ctx = BatchContext(session=session, now=now, new=[])
+            for stage in self.stages:
+                periodic = getattr(stage, "tick", None)
+                if periodic is not None:
+                    periodic(ctx)
+            write_outbox(session, ctx.outbox, now)
+            return len(ctx.outbox)
+
+    def gauges(self) -> dict[str, object]:
+        with self._sessions() as session:
+            return queries.state_gauges(session)
 
     def claim_outbox(self, worker: str, limit: int = 500) -> list[tuple[int, Outgoing]]:
         with self._sessions.begin() as session:

@@ -21,11 +21,26 @@ from pipeline.warehouse import lookups as lookups_store
 from pipeline.warehouse.watermark import read_named_time, write_named_time
 from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
 from schemas.codec import encode
-from schemas.events import InboundEvent
+from schemas.events import FAMILY_OF_TYPE, InboundEvent
 from schemas.outputs import DefectFlagChanged
 from schemas.reference import DealerRegistered, UnitSold
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketResolved
+
+_CASE_EVENTS = frozenset(
+    {
+        "complaint.filed",
+        "complaint.updated",
+        "complaint.resolution_confirmed",
+        "survey.answered",
+        "followup_call.made",
+    }
+)
+
+
+def _serial(event: InboundEvent) -> str | None:
+    product = event.__dict__.get("product")
+    return product.serial if product is not None else None
 
 
 @dataclass(frozen=True)
@@ -42,8 +57,14 @@ class CaseBookStage:
         session = ctx.session
         known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
         overdue = store.overdue_cases(session, ctx.event_time)
+        # Only feedback can open a case; service events matter only on units that have one.
+        with_cases = {c.serial for c in known if c.serial}
+        relevant = [e for e in events if e.event_type in _CASE_EVENTS or _serial(e) in with_cases]
         decision = casebook.apply_batch(
-            {c.case_id: c for c in (*known, *overdue)}.values(), events, self.rules, ctx.event_time
+            {c.case_id: c for c in (*known, *overdue)}.values(),
+            relevant,
+            self.rules,
+            ctx.event_time,
         )
         store.save_cases(session, decision.cases)
         store.append_timeline(session, decision.timeline)
@@ -67,7 +88,13 @@ class CaseBookStage:
                 wanted[e.event_id] = (None, e.ticket_id, e.product.serial)
         contacts = store.contacts_for(ctx.session, wanted) if wanted else {}
         lookup = casebook.lookup_followups(events, contacts)
-        existing = store.load_followups(ctx.session, lookup.customer_ids, lookup.followup_ids)
+        earliest = min(e.occurred_at for e in events)
+        existing = store.load_followups(
+            ctx.session,
+            lookup.customer_ids,
+            lookup.followup_ids,
+            earliest - self.rules.followups.cap_window,
+        )
         plan = casebook.apply_followup_batch(existing, events, contacts, self.rules)
         store.save_followups(ctx.session, plan.followups, dealers)
         for scheduled in plan.outputs:
@@ -81,6 +108,8 @@ def build_stages(
     settings: Settings,
 ) -> tuple[Callable[[BatchContext], None] | None, Sequence[Stage]]:
     """The enrichment step and the post-archive stages for a worker with these settings."""
+    if settings.stages == "archive":
+        return None, ()
     enrich = EnrichStep(
         enrichment.load_taxonomy(), enrichment.load_warranty_terms(), enrichment.load_rates()
     )
@@ -101,7 +130,10 @@ class EnrichStep:
     repeat_window_days: int = 90
 
     def __call__(self, ctx: BatchContext) -> None:
-        events = [a.event for a in ctx.new]
+        # Reference data describes the world; enrichment is about what happens in it.
+        events = [a.event for a in ctx.new if FAMILY_OF_TYPE[a.event.event_type] != "reference"]
+        if not events:
+            return
         serials, dealer_ids, models = set(), set(), set()
         for e in events:
             product = getattr(e, "product", None)
@@ -113,7 +145,7 @@ class EnrichStep:
             if dealer:
                 dealer_ids.add(dealer)
         lookups = lookups_store.load_lookups(ctx.session, serials, dealer_ids, models)
-        lookups = _with_batch_reference(lookups, events)
+        lookups = _with_batch_reference(lookups, [a.event for a in ctx.new])
         repeats = self._repeats(ctx, events)
         for e in events:
             values = enrichment.enrich(e, lookups, self.taxonomy, self.terms, self.rates).as_dict()

@@ -13,10 +13,13 @@ from pipeline.detection.episodes import (
 from pipeline.detection.evaluate import evaluate
 from pipeline.detection.model import (
     ANY,
+    MARKET_SEPARATOR,
+    CountedKey,
     DayCount,
     Observation,
     Signature,
     count_increments,
+    counted_keys,
     mentions_safety,
     monitored,
     observation_from_event,
@@ -46,7 +49,9 @@ from pipeline.detection.repeats import (
 
 __all__ = [
     "ANY",
+    "MARKET_SEPARATOR",
     "CountStore",
+    "CountedKey",
     "DailySignal",
     "DayCount",
     "DetectionParams",
@@ -64,6 +69,7 @@ __all__ = [
     "Severity",
     "Signature",
     "count_increments",
+    "counted_keys",
     "diff_episodes",
     "episodes_from_signal",
     "evaluate",

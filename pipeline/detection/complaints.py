@@ -44,6 +44,8 @@ def complaint_signal(
     component_total: FloatArray,
     grand_total: FloatArray,
     params: DetectionParams,
+    model_component: FloatArray | None = None,
+    model_total: FloatArray | None = None,
 ) -> DailySignal:
     """The daily verdict for one signature; all arrays cover the same days from ``start``."""
     window = params.window_days
@@ -62,7 +64,32 @@ def complaint_signal(
             observed[enough], expected[enough], params.ic_quantile
         )
     disproportionate = enough & (ic_lower > params.ic_threshold)
-    volume = weighted >= params.min_weighted_count
+    if (
+        model_component is not None
+        and model_total is not None
+        and params.dispro_within_model != "off"
+    ):
+        # The model year against the model's other years: defects are built into some years.
+        model_window = trailing_sum(model_total, window)
+        within = trailing_sum(model_component, window) * product / np.maximum(model_window, 1.0)
+        ic_within = np.full(observed.size, -np.inf)
+        if enough.any():
+            ic_within[enough] = information_component_lower(
+                observed[enough], within[enough], params.ic_quantile
+            )
+        # A model with no other year complaining has nothing to compare the year with.
+        alone = model_window <= product
+        year_specific = enough & ((ic_within > params.ic_threshold) | alone)
+        if params.dispro_within_model == "and":
+            disproportionate = disproportionate & year_specific
+        elif params.dispro_within_model == "or":
+            disproportionate = disproportionate | year_specific
+        else:
+            disproportionate = year_specific
+    # Volume alone is no signal where every product complains this much about the component.
+    volume = (weighted >= params.min_weighted_count) & (
+        weighted >= params.volume_min_ratio * expected
+    )
 
     recent_days = params.surge_recent_days
     recent = trailing_sum(counts, recent_days)

@@ -72,6 +72,8 @@ def evaluate(
                 needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
         elif signature.market is None:
             needed.update(references_of(signature))
+            needed.add(replace(signature, variant=ANY))
+            needed.add(Signature(signature.brand, signature.model, ANY, ANY))
     since = None if as_of is None else as_of - timedelta(days=params.history_days + 1)
     series = store.series(sorted(needed), since)
     exposures = (
@@ -138,6 +140,8 @@ def _without_base(
     params = complaint_params(signature, params)
     own = series[signature]
     product, component, grand = (series[key] for key in references_of(signature))
+    model_component = series.get(replace(signature, variant=ANY), Series.empty())
+    model_total = series.get(Signature(signature.brand, signature.model, ANY, ANY), Series.empty())
     grid = _grid(own.first_day, (own, product, component, grand), as_of, params.history_days)
     if grid is None:
         return []
@@ -151,6 +155,8 @@ def _without_base(
         component_total=component.dense(start, end)[0],
         grand_total=grand.dense(start, end)[0],
         params=params,
+        model_component=model_component.dense(start, end)[0],
+        model_total=model_total.dense(start, end)[0],
     )
     return episodes_from_signal(signature, signal, params, params.complaint_close_after_days)
 
@@ -242,6 +248,14 @@ def _with_base(
     exposures: _Exposures,
     params: DetectionParams,
 ) -> list[FlagEpisode]:
+    if signature.market is not None:
+        # Each variant is tested once per market too: stricter thresholds keep the total of
+        # false alarms per variant about where it was before markets were scanned.
+        params = replace(
+            params,
+            cusum_threshold=params.cusum_threshold + params.market_extra_threshold,
+            exposure_alpha=params.exposure_alpha * np.exp(-params.market_extra_threshold),
+        )
     own = series[signature]
     sales = exposures.installed_base.monthly_sales(
         signature.brand, signature.model, signature.variant

@@ -19,8 +19,8 @@ persistent shifts by a factor ``rho``.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np

@@ -90,8 +90,15 @@ class Enrichment:
     language_detected: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: dates as ISO strings, amounts as decimal strings, tuples as lists."""
-        return {item.name: _jsonable(getattr(self, item.name)) for item in fields(self)}
+        """JSON-ready, unknowns left out: dates as ISO strings, amounts as decimal strings."""
+        return {
+            name: _jsonable(value)
+            for name in _ENRICHMENT_FIELDS
+            if (value := getattr(self, name)) is not None and value != ()
+        }
+
+
+_ENRICHMENT_FIELDS = tuple(f.name for f in fields(Enrichment))
 
 
 def enrich(
@@ -163,7 +170,12 @@ def enrich(
 
 
 def _get(obj: Any, name: str) -> Any:
-    return getattr(obj, name, None) if obj is not None else None
+    if obj is None:
+        return None
+    # Pydantic models keep field values in __dict__; a missing field is then a cheap miss
+    # instead of a raised and caught AttributeError.
+    values = getattr(obj, "__dict__", None)
+    return values.get(name) if values is not None else getattr(obj, name, None)
 
 
 def _market(
@@ -228,7 +240,12 @@ def _known_for_model(component: str | None, model: ModelRecord | None) -> bool |
     return any(code == component or top_level(code) == family for code in model.components)
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, date | Decimal):
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, tuple):

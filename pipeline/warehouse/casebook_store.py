@@ -8,7 +8,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from pydantic import TypeAdapter
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.casebook import CaseLookup, CaseState, Contact, FollowUp, TimelineEntry
@@ -96,14 +96,22 @@ def append_timeline(session: Session, entries: Sequence[TimelineEntry]) -> None:
 
 
 def load_followups(
-    session: Session, customer_ids: Collection[str], followup_ids: Collection[str]
+    session: Session,
+    customer_ids: Collection[str],
+    followup_ids: Collection[str],
+    due_since: datetime,
 ) -> list[FollowUp]:
+    """The customers' follow-ups due since ``due_since`` (what the contact cap looks at), and
+    the follow-ups named by id (calls that report on them)."""
     if not customer_ids and not followup_ids:
         return []
     rows = session.scalars(
         select(FollowUpRow.state).where(
             or_(
-                FollowUpRow.customer_id.in_(list(customer_ids)),
+                and_(
+                    FollowUpRow.customer_id.in_(list(customer_ids)),
+                    FollowUpRow.due_at >= due_since,
+                ),
                 FollowUpRow.followup_id.in_(list(followup_ids)),
             )
         )

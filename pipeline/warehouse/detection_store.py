@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import select, text, tuple_
+import numpy as np
+from sqlalchemy import delete, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from pipeline.detection import DayCount, FlagEpisode, Signature
+from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
 from pipeline.detection.ports import InMemoryInstalledBase, Series
-from pipeline.warehouse.tables import DefectFlagRow, SignatureCountRow, UnitsSoldRow
-from pipeline.warehouse.upsert import add_counts, upsert
+from pipeline.warehouse.tables import (
+    ComplaintRow,
+    DefectFlagRow,
+    PendingSignatureRow,
+    RepairRow,
+    SignatureCountRow,
+    UnitRow,
+    UnitsSoldRow,
+)
+from pipeline.warehouse.upsert import add_counts, insert_ignore, upsert
 
 _SIG = ("brand", "model", "variant", "component")
 _CHUNK = 400
@@ -52,7 +62,7 @@ class SqlCountStore:
         self, signatures: Collection[Signature], since: date | None = None
     ) -> dict[Signature, Series]:
         wanted = list(dict.fromkeys(signatures))
-        found: dict[Signature, dict[date, DayCount]] = {s: {} for s in wanted}
+        found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
         t = SignatureCountRow
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
@@ -63,11 +73,48 @@ class SqlCountStore:
             )
             if since is not None:
                 query = query.where(t.day >= since)
-            for r in self.session.execute(query):
-                found[Signature(r.brand, r.model, r.variant, r.component)][r.day] = DayCount(
-                    r.n, r.severe
+            for brand, model, variant, component, day, n, severe in self.session.execute(query):
+                found.setdefault((brand, model, variant, component), []).append(
+                    (day.toordinal(), n, severe)
                 )
-        return {s: Series.from_counts(days) for s, days in found.items()}
+        return {
+            s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
+        }
+
+
+def _series(rows: list[tuple[int, int, int]]) -> Series:
+    if not rows:
+        return Series.empty()
+    rows.sort()
+    days, n, severe = np.array(rows, dtype=np.int64).T
+    return Series(days.copy(), n.copy(), severe.copy())
+
+
+def mark_pending(session: Session, signatures: Collection[Signature]) -> None:
+    rows = [
+        dict(zip(_SIG, (s.brand, s.model, s.variant, s.component), strict=True))
+        for s in sorted(signatures)
+    ]
+    insert_ignore(session, PendingSignatureRow.__table__, rows)  # type: ignore[arg-type]
+
+
+def take_pending(session: Session, limit: int = 2_000) -> list[Signature]:
+    """Claim pending signatures (other workers skip rows locked here) and clear them."""
+    t = PendingSignatureRow
+    rows = session.execute(
+        select(t.brand, t.model, t.variant, t.component)
+        .order_by(t.brand, t.model, t.variant, t.component)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    signatures = [Signature(*r) for r in rows]
+    if signatures:
+        session.execute(
+            delete(t).where(
+                tuple_(t.brand, t.model, t.variant, t.component).in_([tuple(r) for r in rows])
+            )
+        )
+    return signatures
 
 
 def lock_signatures(session: Session, signatures: Collection[Signature]) -> None:
@@ -177,3 +224,36 @@ def save_episodes(session: Session, episodes: Iterable[FlagEpisode], now: dateti
 
 def _unique(rows: Sequence[dict[str, Any]]) -> Iterable[dict[str, Any]]:
     return {r["flag_id"]: r for r in rows}.values()
+
+
+def evidence_context(
+    session: Session, signature: Signature, since: datetime, until: datetime, samples: int = 5
+) -> dict[str, Any]:
+    """Latest complaint/repair ids, and counts by market and production lot, behind a flag."""
+    found: list[tuple[datetime, str, str, str | None]] = []
+    for table in (ComplaintRow, RepairRow):
+        query = (
+            select(table.occurred_at, table.event_id, table.market, UnitRow.lot)
+            .outerjoin(UnitRow, UnitRow.serial == table.serial)
+            .where(
+                table.brand == signature.brand,
+                table.model == signature.model,
+                table.occurred_at >= since,
+                table.occurred_at <= until,
+                or_(
+                    table.component == signature.component,
+                    table.component.startswith(f"{signature.component}:"),
+                ),
+            )
+            .order_by(table.occurred_at.desc())
+            .limit(2_000)
+        )
+        if signature.variant != ANY:
+            query = query.where(table.variant == signature.variant)
+        found.extend(tuple(r) for r in session.execute(query))  # type: ignore[misc]
+    found.sort(reverse=True)
+    return {
+        "sample_event_ids": [event_id for _, event_id, _, _ in found[:samples]],
+        "markets": dict(Counter(market for _, _, market, _ in found).most_common(10)),
+        "lots": dict(Counter(lot for _, _, _, lot in found if lot).most_common(10)),
+    }

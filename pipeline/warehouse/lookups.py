@@ -30,7 +30,11 @@ def load_lookups(
     units = {
         r.serial: UnitRecord(r.sold_on, r.market, r.dealer_id, r.lot)
         for r in (
-            session.scalars(select(UnitRow).where(UnitRow.serial.in_(list(serials))))
+            session.execute(
+                select(
+                    UnitRow.serial, UnitRow.sold_on, UnitRow.market, UnitRow.dealer_id, UnitRow.lot
+                ).where(UnitRow.serial.in_(list(serials)))
+            )
             if serials
             else []
         )

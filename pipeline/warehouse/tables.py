@@ -68,7 +68,10 @@ class ArchivedEvent(Base):
     topic: Mapped[str] = mapped_column(NameT)
     partition: Mapped[int] = mapped_column(Integer)
     offset: Mapped[int] = mapped_column(BigInteger)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime | None] = mapped_column(Ts)
+    """The Kafka record timestamp: when the producer published it."""
+    payload: Mapped[str] = mapped_column(Text)
+    """The event as validated, JSON text (the archive copy; typed tables hold the fields)."""
     enrichment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -285,6 +288,16 @@ class SignatureCountRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
     severe: Mapped[int] = mapped_column(Integer)
+
+
+class PendingSignatureRow(Base):
+    """Signatures whose counts changed since they were last evaluated (durable across crashes)."""
+
+    __tablename__ = "detection_pending"
+    brand: Mapped[str] = mapped_column(NameT, primary_key=True)
+    model: Mapped[str] = mapped_column(NameT, primary_key=True)
+    variant: Mapped[str] = mapped_column(NameT, primary_key=True)
+    component: Mapped[str] = mapped_column(Code, primary_key=True)
 
 
 class DefectFlagRow(Base):

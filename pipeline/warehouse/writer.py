@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Table, select
@@ -110,21 +110,21 @@ def write_batch(
     unique: dict[str, Accepted] = {}
     for item in batch.accepted:
         unique.setdefault(str(item.event.event_id), item)
-    archive_rows = [_archive_row(eid, a, now) for eid, a in unique.items()]
+    candidates = sorted(unique.values(), key=lambda a: a.event.occurred_at)
+    ctx = BatchContext(session=session, now=now, new=candidates, outbox=outbox)
+    if enrich is not None and candidates:
+        # Enriched before the insert so each event row is written once, enrichment included.
+        enrich(ctx)
+    archive_rows = [_archive_row(a, now, ctx.enrichment.get(eid)) for eid, a in unique.items()]
     new_ids = insert_new(session, TABLES["events"], archive_rows, "event_id")
-    new = sorted(
-        (a for eid, a in unique.items() if eid in new_ids), key=lambda a: a.event.occurred_at
-    )
-    ctx = BatchContext(session=session, now=now, new=new, outbox=outbox)
+    new = [a for a in candidates if str(a.event.event_id) in new_ids]
+    ctx.new = new
     if new:
         ctx.event_time = advance_watermark(session, new[-1].event.occurred_at)
-    if enrich is not None and new:
-        enrich(ctx)
-        _store_enrichment(session, ctx.enrichment)
     _project(session, ctx)
     for stage in stages:
         stage(ctx)
-    _write_outbox(session, ctx.outbox, now)
+    write_outbox(session, ctx.outbox, now)
     by_type: dict[str, int] = {}
     for a in new:
         by_type[a.event.event_type] = by_type.get(a.event.event_type, 0) + 1
@@ -138,10 +138,10 @@ def write_batch(
     )
 
 
-def _archive_row(event_id: str, item: Accepted, now: datetime) -> Row:
+def _archive_row(item: Accepted, now: datetime, enrichment: dict[str, Any] | None) -> Row:
     event, message = item.event, item.message
     return {
-        "event_id": event_id,
+        "event_id": str(event.event_id),
         "event_type": event.event_type,
         "occurred_at": event.occurred_at,
         "archived_at": now,
@@ -150,25 +150,14 @@ def _archive_row(event_id: str, item: Accepted, now: datetime) -> Row:
         "topic": message.topic,
         "partition": message.partition,
         "offset": message.offset,
-        "payload": event.model_dump(mode="json", exclude_none=True),
-        "enrichment": None,
+        "published_at": (
+            datetime.fromtimestamp(message.timestamp_ms / 1000, UTC)
+            if message.timestamp_ms
+            else None
+        ),
+        "payload": event.model_dump_json(exclude_none=True),
+        "enrichment": enrichment,
     }
-
-
-def _store_enrichment(session: Session, enrichment: Mapping[str, Mapping[str, Any]]) -> None:
-    if not enrichment:
-        return
-    table = TABLES["events"]
-    rows = [{"eid": eid, "enrichment": dict(values)} for eid, values in enrichment.items()]
-    from sqlalchemy import bindparam, update
-
-    session.execute(
-        update(table)
-        .where(table.c.event_id == bindparam("eid"))
-        .values(enrichment=bindparam("enrichment")),
-        rows,
-        execution_options={"synchronize_session": False},
-    )
 
 
 def _project(session: Session, ctx: BatchContext) -> None:
@@ -203,7 +192,7 @@ def _merge_tickets(session: Session, events: list[TicketEvent]) -> None:
     upsert(session, table, list(merged.values()), ("ticket_id",))
 
 
-def _write_outbox(session: Session, outgoing: Sequence[Outgoing], now: datetime) -> None:
+def write_outbox(session: Session, outgoing: Sequence[Outgoing], now: datetime) -> None:
     if outgoing:
         session.execute(
             TABLES["outbox"].insert(),

@@ -46,6 +46,15 @@ _EARLIEST: Final = date(1950, 1, 1)
 _EARLIEST_RECALL: Final = date(1966, 1, 1)
 _GRACE: Final = timedelta(days=1)
 _MAX_YEARS_BEFORE_MODEL_YEAR: Final = 2
+_SYSTEM_OF_KIND: Final = {
+    "HYDRAULIC": "SERVICE BRAKES",
+    "AIR": "SERVICE BRAKES",
+    "ELECTRIC": "SERVICE BRAKES",
+    "GASOLINE": "FUEL SYSTEM",
+    "DIESEL": "FUEL SYSTEM",
+}
+"""NHTSA's systems whose description carries a kind after a comma, by that kind: some complaint
+extracts split the description at its comma into two rows, the second holding only the kind."""
 
 # Complaint fields (0-based positions of CMPL.txt's fields 1-49); files from before 2014
 # stop at field 47, and nothing we read lies beyond it.
@@ -74,11 +83,24 @@ def normalise_component(text: str) -> str:
 
     ``SEAT BELTS:PRETENSIONER`` -> ``SEAT_BELTS:PRETENSIONER``; every character outside
     ``[A-Z0-9_:]`` becomes ``_``, runs collapse, empty levels vanish, at most MAX_CODE characters.
+    NHTSA names a system's kind after a comma in the first level (``SERVICE BRAKES, HYDRAULIC``,
+    ``FUEL SYSTEM, GASOLINE``): the kind becomes the second level, so that the system is the top
+    level (what recurring-defect signatures count) whichever way a file spells it.
     """
-    raw = _NOT_CODE_CHAR.sub("_", text.upper())
+    first, colon, rest = text.partition(":")
+    system, comma, kind = first.partition(",")
+    if comma:
+        first = f"{system}:{kind}"
+    raw = _NOT_CODE_CHAR.sub("_", (first + colon + rest).upper())
     levels = (_REPEATED_UNDERSCORE.sub("_", level).strip("_") for level in raw.split(":"))
     code = ":".join(level for level in levels if level)[:MAX_CODE].rstrip("_:")
     return code or UNKNOWN_COMPONENT
+
+
+def _complaint_component(text: str) -> str:
+    """A complaint row's component; a row holding only a system's kind is filed under it."""
+    system = _SYSTEM_OF_KIND.get(text.strip().upper())
+    return normalise_component(f"{system}, {text}" if system else text)
 
 
 def top_level(component: str) -> str:
@@ -170,7 +192,7 @@ def _complaint(f: list[str], source: str, today: date | None) -> ComplaintFiled:
     occurred = received or incident
     if occurred is None:
         raise _RowRejected(NO_DATE, "neither LDATE nor FAILDATE is set")
-    component = normalise_component(f[_C_COMPDESC])
+    component = _complaint_component(f[_C_COMPDESC])
     variant = str(model_year) if model_year else None
     key = "|".join(("complaint", f[_C_ODINO], brand, model, variant or "", component))
     return ComplaintFiled(

@@ -78,7 +78,7 @@ def test_malformed_messages_land_in_the_dead_letter_topic_and_valid_ones_are_arc
     assert sorted(d["reason"] for d in letters) == sorted(r for r, _ in MALFORMED)
     for letter in letters:
         original = base64.b64decode(letter["value_b64"])
-        sent = dict((v, r) for r, v in MALFORMED if r == letter["reason"])
+        sent = {v for r, v in MALFORMED if r == letter["reason"]}
         if letter["value_truncated"]:
             assert letter["reason"] == "oversize"
             assert any(v.startswith(original) and len(v) == letter["value_size"] for v in sent)

@@ -76,6 +76,13 @@ def test_metrics_count_what_was_consumed_archived_and_dead_lettered(pipeline: Pi
     assert total(samples, "aftersales_publish_to_archive_seconds_count") == 303
     status, body = ready(worker)
     assert status == 200, body
+    tickets_lag = f"aftersales_consumer_lag{{topic={pipeline.settings.topics.tickets}}}"
+    wait_until(
+        lambda: scrape(worker).get(tickets_lag) == 0,
+        timeout_s=20,
+        what="consumer lag gauge reports the caught-up worker",
+    )
+    assert "aftersales_cases_open{}" in scrape(worker)
 
 
 def _pg_running() -> bool:

@@ -23,7 +23,7 @@ T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _write(engine: Engine, events: list, offset: int) -> None:
-    _, stages = build_stages(Settings())
+    _, stages = build_stages(Settings(detection_interval_s=0))
     messages = [
         Message(TOPICS.name(family), 0, offset + i, b"SN-1", raw(e))
         for i, (family, e) in enumerate(events)
@@ -120,7 +120,7 @@ def test_an_unconfirmed_case_past_its_sla_is_escalated_once(warehouse: Engine) -
 
 @both_warehouses()
 def test_archived_events_are_enriched_and_repeat_repairs_linked(warehouse: Engine) -> None:
-    enrich, stages = build_stages(Settings())
+    enrich, stages = build_stages(Settings(detection_interval_s=0))
     sold = make(
         "unit.sold",
         20,

@@ -24,7 +24,7 @@ T0 = datetime(2023, 1, 2, tzinfo=UTC)
 
 
 def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:
-    enrich, stages = build_stages(Settings())
+    enrich, stages = build_stages(Settings(detection_interval_s=0))
     factory = session_factory(engine)
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]

@@ -33,13 +33,14 @@ def complaint(
     model: str = "Roadster",
     variant: str | None = "2020",
     day: int = 0,
+    complaint_id: str | None = None,
 ) -> ComplaintFiled:
     return ComplaintFiled(
         event_id=uuid.uuid4(),
         occurred_at=at(day),
         source="test",
         product=ProductRef(brand=brand, model=model, variant=variant, serial="VIN1"),
-        complaint_id=f"C{uuid.uuid4().hex[:8]}",
+        complaint_id=complaint_id or f"C{uuid.uuid4().hex[:8]}",
         market="DE",
         text=text,
         component=component,

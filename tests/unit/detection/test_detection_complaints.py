@@ -76,13 +76,26 @@ def test_does_not_flag_nine_complaints_a_year() -> None:
     assert evaluate([PUMP], store, params=VOLUME_ONLY, as_of=date(2022, 1, 1))[PUMP] == []
 
 
-def test_severe_complaints_count_double_so_five_fires_are_enough() -> None:
+def test_severe_complaints_count_triple_so_four_fires_are_enough() -> None:
     store = store_of(_background() + _burst(100, 5, severe=True))
 
     flags = evaluate([PUMP], store, params=VOLUME_ONLY, as_of=date(2022, 1, 1))[PUMP]
 
-    assert flags[0].opened_at == at(104)
+    assert flags[0].opened_at == at(103)
     assert flags[0].severity == "critical"
+
+
+def test_a_component_every_product_complains_about_needs_more_than_the_volume_trigger() -> None:
+    common = [observation(100 + k, component="BODY") for k in range(40)]
+    for model in ("Coupe", "Van", "Truck"):
+        common += [observation(100 + k, model=model) for k in range(40)]
+    store = store_of(_background() + common + _burst(100, 12))
+
+    flags = evaluate([PUMP], store, params=VOLUME_ONLY, as_of=date(2022, 1, 1))[PUMP]
+    without_ratio = replace(VOLUME_ONLY, volume_min_ratio=0.0)
+
+    assert flags == []
+    assert evaluate([PUMP], store, params=without_ratio, as_of=date(2022, 1, 1))[PUMP] != []
 
 
 def test_closes_once_the_count_stays_low_for_the_quiet_period() -> None:
@@ -157,7 +170,9 @@ def test_model_level_signature_pools_variants() -> None:
     store = store_of(_background() + spread)
     model_level = Signature("Acme", "Roadster", "*", "ENGINE")
 
-    flags = evaluate([model_level, PUMP], store, params=VOLUME_ONLY, as_of=date(2022, 1, 1))
+    params = replace(VOLUME_ONLY, monitor_model_level=True)
+
+    flags = evaluate([model_level, PUMP], store, params=params, as_of=date(2022, 1, 1))
 
     assert flags[PUMP] == []
     assert len(flags[model_level]) == 1

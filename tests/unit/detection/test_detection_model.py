@@ -10,6 +10,7 @@ from pipeline.detection import (
     InMemoryCountStore,
     Signature,
     count_increments,
+    counted_keys,
     mentions_safety,
     observation_from_event,
     signatures_of,
@@ -68,25 +69,35 @@ def test_repair_becomes_an_observation_and_other_events_do_not() -> None:
     assert observation_from_event(object()) is None
 
 
-def test_an_observation_counts_toward_variant_model_and_reference_signatures() -> None:
+def test_an_observation_counts_toward_variant_model_market_and_reference_signatures() -> None:
     keys = signatures_of(observation(0, component="ENGINE:COOLING:PUMP"))
 
     assert keys == (
         Signature("Acme", "Roadster", "2020", "ENGINE"),
         Signature("Acme", "Roadster", ANY, "ENGINE"),
+        Signature("Acme", "Roadster", "2020@DE", "ENGINE"),
         Signature("Acme", "Roadster", "2020", ANY),
         Signature("Acme", "Roadster", ANY, ANY),
         Signature(ANY, ANY, ANY, "ENGINE"),
+        Signature(ANY, ANY, "*@DE", "ENGINE"),
         Signature(ANY, ANY, ANY, ANY),
     )
-    assert [k.is_reference for k in keys] == [False, False, True, True, True, True]
+    assert [k.is_reference for k in keys] == [False, False, False, True, True, True, True, True]
+
+
+def test_a_market_signature_knows_its_market_and_its_pooled_signature() -> None:
+    in_germany = Signature("Acme", "Roadster", "2020@DE", "ENGINE")
+
+    assert in_germany.market == "DE"
+    assert in_germany.pooled == Signature("Acme", "Roadster", "2020", "ENGINE")
+    assert in_germany.pooled.market is None
 
 
 def test_an_observation_without_variant_counts_only_at_model_level() -> None:
     keys = signatures_of(observation(0, variant=None))
 
     assert Signature("Acme", "Roadster", ANY, "ENGINE") in keys
-    assert all(k.variant == ANY for k in keys)
+    assert all(k.variant.startswith(ANY) for k in keys)
 
 
 def test_a_batch_adds_one_count_per_observation_and_day_with_severe_ones_apart() -> None:
@@ -97,3 +108,50 @@ def test_a_batch_adds_one_count_per_observation_and_day_with_severe_ones_apart()
     series = store.series([Signature("Acme", "Roadster", "2020", "ENGINE")])
     counts = next(iter(series.values())).as_counts()
     assert counts == {date(2020, 1, 1): DayCount(2, 1), date(2020, 1, 2): DayCount(1, 0)}
+
+
+def test_a_complaint_filed_on_two_parts_of_one_component_counts_once_for_it() -> None:
+    engine = complaint("ENGINE", complaint_id="C1")
+    cooling = complaint("ENGINE:COOLING", complaint_id="C1")
+    brakes = complaint("BRAKES", complaint_id="C1")
+    observations = [observation_from_event(e) for e in (engine, cooling, brakes)]
+    store = InMemoryCountStore()
+
+    store.add(count_increments([o for o in observations if o is not None]))
+
+    series = store.series(
+        [
+            Signature("Acme", "Roadster", "2020", "ENGINE"),
+            Signature("Acme", "Roadster", "2020", ANY),
+        ]
+    )
+    assert [s.total for s in series.values()] == [1, 1]
+
+
+def test_a_complaint_split_over_two_batches_counts_once_with_a_ledger() -> None:
+    first = observation_from_event(complaint("ENGINE", complaint_id="C1"))
+    second = observation_from_event(complaint("ENGINE:COOLING", complaint_id="C1"))
+    assert first is not None
+    assert second is not None
+    store = InMemoryCountStore()
+    ledger = counted_keys([first])
+
+    store.add(count_increments([first]))
+    store.add(count_increments([second], already_counted=ledger))
+
+    engine = Signature("Acme", "Roadster", "2020", "ENGINE")
+    assert store.series([engine])[engine].total == 1
+
+
+def test_different_complaints_and_repairs_each_count() -> None:
+    batch = [
+        observation_from_event(complaint("ENGINE", complaint_id="C1")),
+        observation_from_event(complaint("ENGINE", complaint_id="C2")),
+        observation_from_event(repair_event("ENGINE:COOLING")),
+    ]
+    store = InMemoryCountStore()
+
+    store.add(count_increments([o for o in batch if o is not None]))
+
+    engine = Signature("Acme", "Roadster", "2020", "ENGINE")
+    assert store.series([engine])[engine].total == 3

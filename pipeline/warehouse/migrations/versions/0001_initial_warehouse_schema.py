@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:22:34.383238
+Create Date: 2026-11-27 11:05:41.524690
 """
 
 from collections.abc import Sequence
@@ -135,6 +135,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_defect_flags_status'), ['status'], unique=False)
         batch_op.create_index('ix_flags_signature', ['brand', 'model', 'variant', 'component'], unique=False)
 
+    op.create_table('detection_pending',
+    sa.Column('brand', sa.String(length=128), nullable=False),
+    sa.Column('model', sa.String(length=128), nullable=False),
+    sa.Column('variant', sa.String(length=128), nullable=False),
+    sa.Column('component', sa.String(length=120), nullable=False),
+    sa.PrimaryKeyConstraint('brand', 'model', 'variant', 'component')
+    )
     op.create_table('events',
     sa.Column('event_id', sa.String(length=36), nullable=False),
     sa.Column('event_type', sa.String(length=48), nullable=False),
@@ -145,7 +152,8 @@ def upgrade() -> None:
     sa.Column('topic', sa.String(length=128), nullable=False),
     sa.Column('partition', sa.Integer(), nullable=False),
     sa.Column('offset', sa.BigInteger(), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('enrichment', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('event_id')
     )
@@ -429,6 +437,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_event_type'))
 
     op.drop_table('events')
+    op.drop_table('detection_pending')
     with op.batch_alter_table('defect_flags', schema=None) as batch_op:
         batch_op.drop_index('ix_flags_signature')
         batch_op.drop_index(batch_op.f('ix_defect_flags_status'))
