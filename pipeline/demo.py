@@ -166,6 +166,8 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
     console.print(worst)
     ownership = {line.key: line for line in lines if line.by == "ownership"}
     for kind, line in sorted(ownership.items()):
+        if line.repeat_repair_rate is None:
+            continue
         rate, genuine = _pct(line.repeat_repair_rate), _pct(line.genuine_parts_ratio)
         console.print(f"  {kind:>10} dealers: repeat-repair rate {rate}, genuine parts {genuine}")
     path = write_product_report(settings, demo_dir, "html")

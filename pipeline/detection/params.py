@@ -44,7 +44,7 @@ class DetectionParams:
     dispro_min_count: int = 6
     """Disproportionality needs at least this many complaints in the window. 5 (with 11 for
     volume) gave 218 strict NHTSA hits at 483 flags instead of 494, but then the worker's slow
-    and fast replays of one stream stored different flags (tests/integration/test_detection_stage)."""
+    and fast replays of one stream stored different flags (test_detection_stage.py)."""
     dispro_within_model: Literal["off", "or", "and", "only"] = "and"
     """Compare the model year with the model's other years too (``(brand, model, *, TOP)`` over
     ``(brand, model, *, *)``): "and" requires both tables to be disproportionate, so that a
