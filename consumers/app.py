@@ -101,7 +101,13 @@ def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
     @app.timer(interval=0.25, name="outbox-relay")
     async def relay() -> None:
         try:
-            await _relay_outbox(app, processor, worker_name)
+            while True:
+                # One writer per process (SQLite would make the batch wait on a busy lock);
+                # batches get their turn between chunks.
+                async with state.writing:
+                    sent = await _relay_chunk(app, processor, worker_name)
+                if not sent:
+                    return
         except (SQLAlchemyError, KafkaError, ProducerSendError) as exc:
             # Claimed rows are taken over again once their claim expires: at least once.
             log.warning("outbox relay paused: %s: %s", type(exc).__name__, str(exc)[:200])
@@ -191,23 +197,23 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
             metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)
 
 
-async def _relay_outbox(app: faust.App, processor: BatchProcessor, worker: str) -> None:
-    """Publish what committed batches left in the outbox, then forget it (at least once)."""
-    while True:
-        claimed = await asyncio.to_thread(processor.claim_outbox, worker)
-        if not claimed:
-            return
-        futures = []
-        for _, o in claimed:
-            try:
-                futures.append(await app.producer.send(o.topic, o.key, o.value, None, None, None))
-            except ProducerSendError as exc:
-                if not isinstance(exc.__cause__, MessageSizeTooLargeError):
-                    raise
-                # Never retriable; the state it announces is in the warehouse all the same.
-                metrics.OUTBOX_UNDELIVERABLE.labels(o.topic).inc()
-                log.error("dropping a %d-byte message for %s: %s", len(o.value), o.topic, exc)
-        await asyncio.gather(*futures)
-        for _, o in claimed:
-            metrics.MESSAGES_PRODUCED.labels(o.topic).inc()
-        await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])
+async def _relay_chunk(app: faust.App, processor: BatchProcessor, worker: str) -> int:
+    """Publish one chunk of what committed batches left in the outbox, then forget it."""
+    claimed = await asyncio.to_thread(processor.claim_outbox, worker)
+    if not claimed:
+        return 0
+    futures = []
+    for _, o in claimed:
+        try:
+            futures.append(await app.producer.send(o.topic, o.key, o.value, None, None, None))
+        except ProducerSendError as exc:
+            if not isinstance(exc.__cause__, MessageSizeTooLargeError):
+                raise
+            # Never retriable; the state it announces is in the warehouse all the same.
+            metrics.OUTBOX_UNDELIVERABLE.labels(o.topic).inc()
+            log.error("dropping a %d-byte message for %s: %s", len(o.value), o.topic, exc)
+    await asyncio.gather(*futures)
+    for _, o in claimed:
+        metrics.MESSAGES_PRODUCED.labels(o.topic).inc()
+    await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])
+    return len(claimed)
