@@ -194,9 +194,14 @@ def run_naive(
 
 @contextlib.contextmanager
 def ours(
-    harness: Harness, kind: WarehouseKind, prefix: str, profile_path: Path | None = None
+    harness: Harness,
+    kind: WarehouseKind,
+    prefix: str,
+    profile_path: Path | None = None,
+    stages: str = "full",
 ) -> Iterator[tuple[OursWorker, Settings]]:
-    """A started worker (under the stack sampler if ``profile_path``) on a fresh warehouse."""
+    """A started worker (under the stack sampler if ``profile_path``) on a fresh warehouse;
+    ``stages="archive"`` runs validation and archiving only."""
     settings = harness.topics_for(prefix)
     with fresh_warehouse(kind, harness.workdir) as (url, engine):
         values: dict[str, object] = {
@@ -207,6 +212,7 @@ def ours(
             "var_dir": str(harness.workdir / prefix),
             "log_level": "WARNING",
             "log_format": "text",
+            "stages": stages,
             **harness.timings,
         }
         log_path = harness.workdir / f"{prefix}.log"

@@ -33,6 +33,10 @@ from pipeline.worker_process import wait_until
 RESULTS = Path(__file__).parent / "results"
 WORKDIR = Path("var/bench")
 LABELS: dict[WarehouseKind, str] = {"sqlite": "ours on SQLite", "postgresql": "ours on PostgreSQL"}
+ARCHIVE_LABELS: dict[WarehouseKind, str] = {
+    "sqlite": "ours, archive only, on SQLite",
+    "postgresql": "ours, archive only, on PostgreSQL",
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,6 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per scenario")
+    p.add_argument(
+        "--archive-max-s",
+        type=float,
+        default=60.0,
+        help="measure the archive-only scenarios for at most this long",
+    )
     p.add_argument("--out", type=Path, default=RESULTS)
     return p.parse_args(argv)
 
@@ -196,6 +206,14 @@ def run_scenarios(
         result, latency = run_ours(harness, kind, messages, latency_messages, args)
         results["scenarios"].append(result.as_dict())
         results["latency"][LABELS[kind]] = latency
+    for kind, label in ARCHIVE_LABELS.items():
+        print(f"{label} …", flush=True)
+        with ours(harness, kind, f"bench-archive-{kind}", stages="archive") as (worker, settings):
+            archive = measure_throughput(
+                harness, label, worker, settings, messages, max_s=args.archive_max_s
+            )
+        print(f"  {archive.scenario}: {archive.events_per_s:,} events/s", flush=True)
+        results["scenarios"].append(archive.as_dict())
     if args.profile_events:
         print("profiling ours on SQLite …", flush=True)
         results["profile"] = run_profile(
