@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from pipeline import casebook, detection, enrichment
+from pipeline import casebook, enrichment
 from pipeline.config import Settings
 from pipeline.detection import DetectionParams
-from pipeline.detection.ports import InstalledBase
 from pipeline.detection.repeats import repair_fact_from_event, repeated_repair
+from pipeline.detection_stage import DetectionStage
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.warehouse import casebook_store as store
-from pipeline.warehouse import detection_store
 from pipeline.warehouse import lookups as lookups_store
-from pipeline.warehouse.watermark import read_named_time, write_named_time
 from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
 from schemas.codec import encode
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
-from schemas.outputs import DefectFlagChanged
 from schemas.reference import DealerRegistered, UnitSold
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketResolved
@@ -115,7 +110,11 @@ def build_stages(
     )
     stages: list[Stage] = [
         CaseBookStage(casebook.load_rules(), settings.topics.followups),
-        DetectionStage(DetectionParams(), settings.topics.defect_flags),
+        DetectionStage(
+            DetectionParams(),
+            settings.topics.defect_flags,
+            eval_interval_s=settings.detection_interval_s,
+        ),
     ]
     return enrich, stages
 
@@ -187,148 +186,3 @@ def _with_batch_reference(
         elif isinstance(e, DealerRegistered):
             dealers[e.dealer_id] = DealerRecord(e.ownership, e.group, e.country)
     return enrichment.Lookups(units=units, dealers=dealers, models=lookups.models)
-
-
-@dataclass
-class DetectionStage:
-    """Count failure observations per signature, re-evaluate touched signatures, publish changes."""
-
-    params: DetectionParams
-    flags_topic: str
-    sweep_every: timedelta = timedelta(days=7)
-    base_ttl_s: float = 60.0
-    _base: InstalledBase | None = None
-    _base_loaded_at: float = float("-inf")
-
-    def __call__(self, ctx: BatchContext) -> None:
-        if ctx.event_time is None:
-            return
-        observations = self._observations(ctx)
-        counts = detection_store.SqlCountStore(ctx.session)
-        targets = set(
-            detection.monitored(s for o in observations for s in detection.signatures_of(o))
-        )
-        if self._sweep_due(ctx):
-            targets.update(detection_store.open_flag_signatures(ctx.session))
-        detection_store.lock_signatures(ctx.session, targets)
-        if observations:
-            counts.add(detection.count_increments(observations))
-        if not targets:
-            return
-        episodes = detection.evaluate(
-            targets, counts, self._installed_base(ctx), self.params, as_of=ctx.event_time.date()
-        )
-        stored = detection_store.load_episodes(ctx.session, list(episodes))
-        by_signature: dict[detection.Signature, list[detection.Observation]] = {}
-        for obs in observations:
-            for signature in detection.signatures_of(obs):
-                by_signature.setdefault(signature, []).append(obs)
-        changed: list[detection.FlagEpisode] = []
-        for signature, new in episodes.items():
-            old = {e.flag_id: e for e in stored.get(signature, [])}
-            for change in detection.diff_episodes(
-                list(old.values()), new, withdrawn_at=ctx.event_time
-            ):
-                episode = _with_context(
-                    change.episode, old.get(change.episode.flag_id), by_signature.get(signature, [])
-                )
-                changed.append(episode)
-                ctx.outbox.append(_flag_message(self.flags_topic, change.change, episode, ctx))
-                if change.change == "raised":
-                    key = f"flags_raised:{episode.severity}"
-                    ctx.stats[key] = ctx.stats.get(key, 0) + 1
-        detection_store.save_episodes(ctx.session, changed, ctx.now)
-        ctx.stats["signatures_evaluated"] = len(episodes)
-
-    def _observations(self, ctx: BatchContext) -> list[detection.Observation]:
-        seen: set[tuple[str, str]] = set()
-        out: list[detection.Observation] = []
-        for a in ctx.new:
-            inferred = ctx.enrichment.get(str(a.event.event_id), {}).get("component_inferred")
-            obs = detection.observation_from_event(a.event, _already_inferred(inferred))
-            if obs is None:
-                continue
-            # One complaint filed on several sub-components of one part counts once per part.
-            key = (
-                getattr(a.event, "complaint_id", None) or obs.event_id,
-                f"{obs.variant}/{detection.top_level(obs.component)}",
-            )
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(obs)
-        return out
-
-    def _sweep_due(self, ctx: BatchContext) -> bool:
-        assert ctx.event_time is not None
-        last = read_named_time(ctx.session, SWEEP)
-        if last is not None and ctx.event_time - last < self.sweep_every:
-            return False
-        write_named_time(ctx.session, SWEEP, ctx.event_time)
-        return True
-
-    def _installed_base(self, ctx: BatchContext) -> InstalledBase | None:
-        fresh = any(a.event.event_type == "units_sold.reported" for a in ctx.new)
-        if fresh or time.monotonic() - self._base_loaded_at > self.base_ttl_s:
-            self._base = detection_store.load_installed_base(ctx.session)
-            self._base_loaded_at = time.monotonic()
-        return self._base
-
-
-SWEEP = "detection_sweep"
-
-
-def _already_inferred(component: str | None) -> Callable[[str], str | None]:
-    """The enrichment step already classified the text; detection reuses its answer."""
-    return lambda _text: component
-
-
-MAX_SAMPLES = 5
-
-
-def _with_context(
-    episode: detection.FlagEpisode,
-    stored: detection.FlagEpisode | None,
-    observations: Sequence[detection.Observation],
-) -> detection.FlagEpisode:
-    """Keep what earlier batches learnt (samples, markets, lots) and add this batch's."""
-    evidence = {**(stored.evidence if stored else {}), **episode.evidence}
-    samples = list(evidence.get("sample_event_ids", []))
-    markets: dict[str, int] = dict(evidence.get("markets", {}))
-    lots: dict[str, int] = dict(evidence.get("lots", {}))
-    for obs in observations:
-        if obs.at < episode.opened_at - timedelta(days=365):
-            continue
-        if len(samples) < MAX_SAMPLES and obs.event_id not in samples:
-            samples.append(obs.event_id)
-        markets[obs.market] = markets.get(obs.market, 0) + 1
-        if obs.lot:
-            lots[obs.lot] = lots.get(obs.lot, 0) + 1
-    evidence.update(sample_event_ids=samples, markets=markets, lots=lots)
-    return replace(episode, evidence=evidence)
-
-
-def _flag_message(
-    topic: str, change: str, episode: detection.FlagEpisode, ctx: BatchContext
-) -> Outgoing:
-    s = episode.signature
-    ident = f"{episode.flag_id}|{change}|{episode.closed_at}|{episode.score:.3f}|{episode.severity}"
-    event = DefectFlagChanged(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, ident),
-        occurred_at=ctx.event_time or ctx.now,
-        source="aftersales-worker",
-        flag_id=episode.flag_id,
-        change=change,
-        status="open" if episode.is_open else "closed",
-        brand=s.brand,
-        model=s.model,
-        variant=s.variant,
-        component=s.component,
-        method=episode.method,
-        score=float(episode.score),
-        severity=episode.severity,
-        first_raised_at=episode.opened_at,
-        closed_at=episode.closed_at,
-        evidence=episode.evidence,
-    )
-    return Outgoing(topic, f"{s.brand}|{s.model}|{s.variant}".encode(), encode(event))

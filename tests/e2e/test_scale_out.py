@@ -101,6 +101,13 @@ def test_workers_joining_and_leaving_lose_and_duplicate_nothing_and_flag_the_sam
         what="group done",
     )
 
+    for p in (single, group):
+        # Detection evaluates changed signatures on the worker's tick: let it settle.
+        wait_until(
+            lambda p=p: p.counts()["detection_pending"] == 0 and p.counts()["outbox"] == 0,
+            timeout_s=120,
+            what="pending detection evaluated",
+        )
     assert group.counts()["events"] == len(events)
     for table in (
         "tickets",
