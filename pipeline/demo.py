@@ -73,15 +73,19 @@ def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: 
             total = sum(by_type.values())
             _wait_processed(engine, total, worker, console)
             wait_until(
-                lambda: table_counts(engine)["outbox"] == 0,
+                lambda: _settled(table_counts(engine)),
                 timeout_s=120,
                 check=worker.check,
-                what="outbox drained",
+                what="detection evaluated and outbox drained",
             )
         console.print("worker stopped")
     _summary(engine, by_type, console)
     _insights(run, engine, demo_dir, console)
     console.print(f"[green]demo finished in {time.monotonic() - started:.0f}s[/]")
+
+
+def _settled(counts: dict[str, int]) -> bool:
+    return counts["outbox"] == 0 and counts["detection_pending"] == 0
 
 
 def _processed(engine: Engine) -> int:
