@@ -6,14 +6,12 @@ test failure; on Linux the child is also told to die with its parent, so none is
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -172,11 +170,3 @@ def answers_kafka(bootstrap: str, timeout_s: float = 2.0) -> None:
         admin.list_topics()
     finally:
         admin.close()
-
-
-@contextlib.contextmanager
-def running_broker(kind: BrokerKind = "tansu") -> Iterator[EmbeddedBroker]:
-    """A started broker for the length of a ``with`` block."""
-    broker = EmbeddedBroker(kind=kind)
-    with broker:
-        yield broker

@@ -53,12 +53,6 @@ PUBLISH_TO_ARCHIVE_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
     registry=REGISTRY,
 )
-OCCURRED_TO_ARCHIVE_SECONDS = Histogram(
-    "aftersales_occurred_to_archive_seconds",
-    "From the event's occurred_at (event time) to the archive commit; large for replays.",
-    buckets=(1, 10, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400),
-    registry=REGISTRY,
-)
 CONSUMER_LAG = Gauge(
     "aftersales_consumer_lag",
     "Messages behind the log end on the partitions this worker owns, by topic.",

@@ -43,9 +43,3 @@ def forget(session: Session, ids: Sequence[int]) -> None:
     """Drop delivered messages: the state they announce lives in its own tables."""
     if ids:
         session.execute(delete(OutboxRow).where(OutboxRow.id.in_(list(ids))))
-
-
-def pending_count(session: Session) -> int:
-    from sqlalchemy import func
-
-    return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
