@@ -17,7 +17,7 @@ Three triggers on a trailing window, any of which raises the flag:
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from pipeline.detection.episodes import DailySignal
 from pipeline.detection.params import DetectionParams
@@ -31,7 +31,7 @@ def information_component_lower(
     observed: FloatArray, expected: FloatArray, quantile: float
 ) -> FloatArray:
     """log2 of the ``quantile`` of the gamma(a + 0.5, E + 0.5) posterior of observed/expected."""
-    lower = stats.gamma.ppf(quantile, observed + 0.5, scale=1.0 / (expected + 0.5))
+    lower = special.gammaincinv(observed + 0.5, quantile) / (expected + 0.5)
     return np.log2(np.maximum(lower, 1e-300))
 
 
@@ -99,7 +99,8 @@ def complaint_signal(
     surge_p = np.ones(observed.size)
     candidates = recent >= params.surge_min_count
     if candidates.any():
-        surge_p[candidates] = stats.poisson.sf(recent[candidates] - 1, recent_expected[candidates])
+        # P(X >= recent), X ~ Poisson(expected); recent = 0 gives nan, which never passes alpha.
+        surge_p[candidates] = special.pdtrc(recent[candidates] - 1, recent_expected[candidates])
     surge = candidates & (surge_p < params.surge_alpha)
 
     alarm = volume | disproportionate | surge

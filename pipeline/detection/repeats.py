@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from scipy import stats
+from scipy import special
 
 from pipeline.detection.model import top_level
 from schemas.repairs import RepairCompleted
@@ -163,7 +163,7 @@ def repeat_repair_outliers(
             peer_rate = (all_repeats - group.repeats) / peer_repairs
             # A zero peer rate would make any repeat infinitely surprising; assume half a repeat.
             floor_rate = max(peer_rate, 0.5 / peer_repairs)
-            p_value = float(stats.binom.sf(group.repeats - 1, group.repairs, floor_rate))
+            p_value = float(special.bdtrc(group.repeats - 1, group.repairs, floor_rate))
             if p_value * len(tested) >= alpha:
                 continue
             shrunk = (group.repeats + prior_strength * peer_rate) / (group.repairs + prior_strength)
