@@ -46,16 +46,50 @@ def parse_proc_status_kb(text: str) -> dict[str, int]:
     return out
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (the worker runs its batches in a child process)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        return parse_proc_stat(f.read()).seconds(os.sysconf("SC_CLK_TCK"))
+    """CPU seconds of the process tree, reaped children included."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as f:
+                total += parse_proc_stat(f.read()).seconds(os.sysconf("SC_CLK_TCK"))
+        except OSError:
+            continue
+    return total
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) of a live process, in MiB."""
-    with open(f"/proc/{pid}/status") as f:
-        kb = parse_proc_status_kb(f.read())
-    return {"rss_mb": kb.get("VmRSS", 0) / 1024, "hwm_mb": kb.get("VmHWM", 0) / 1024}
+    """VmRSS and VmHWM (peak RSS) summed over the live process tree, in MiB."""
+    rss = hwm = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status") as f:
+                kb = parse_proc_status_kb(f.read())
+        except OSError:
+            continue
+        rss += kb.get("VmRSS", 0)
+        hwm += kb.get("VmHWM", 0)
+    return {"rss_mb": rss / 1024, "hwm_mb": hwm / 1024}
 
 
 def histogram_buckets(metrics_text: str, name: str) -> list[Bucket]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from bench.measure import values_at_marks
 from bench.profile_stats import counts_since, top_costs
-from bench.sampler import DUMP_EVERY_S
+from bench.sampler import DUMP_EVERY_S, child_path
 from bench.scenarios import Harness, measure_throughput, ours
 from bench.stream import EncodedMessage
 
@@ -36,17 +37,17 @@ def run_profile(
             worker,
             settings,
             messages,
-            on_start=lambda: baseline.update(_read(path)),
+            on_start=lambda: baseline.update(_read_tree(path)),
             max_s=max_s,
         )
-        time.sleep(DUMP_EVERY_S * 1.5)  # let the sampler write what it saw up to the end
-        final = _read(path)
+        time.sleep(DUMP_EVERY_S * 1.5)  # let the samplers write what they saw up to the end
+        final = _read_tree(path)
     busy = int(final.get("samples", 0)) - int(baseline.get("samples", 0))
     self_counts = counts_since(final.get("self", {}), baseline.get("self", {}))
     total_counts = counts_since(final.get("total", {}), baseline.get("total", {}))
     return {
         "method": (
-            "wall-clock stack samples of every worker thread every "
+            "wall-clock stack samples of every thread of the worker and its processing child every "
             f"{final.get('interval_s', 0) * 1000:.0f} ms (bench.sampler; py-spy is not "
             "installed), from first publish to last archive; idle waits (epoll, empty thread "
             "pool, Condition.wait) excluded; % = share of busy samples"
@@ -59,6 +60,19 @@ def run_profile(
             asdict(c) for c in top_costs(total_counts, busy, top, prefixes=OUR_PACKAGES)
         ],
     }
+
+
+def _read_tree(path: Path) -> dict[str, Any]:
+    """The worker's and its processing child's counts, added up."""
+    parent, child = _read(path), _read(child_path(path))
+    merged: dict[str, Any] = {"interval_s": parent.get("interval_s", child.get("interval_s", 0))}
+    for key in ("samples", "idle_samples"):
+        merged[key] = int(parent.get(key, 0)) + int(child.get(key, 0))
+    for key in ("self", "total"):
+        counts = Counter(parent.get(key, {}))
+        counts.update(child.get(key, {}))
+        merged[key] = dict(counts)
+    return merged
 
 
 def _read(path: Path) -> dict[str, Any]:

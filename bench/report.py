@@ -132,8 +132,9 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     ]
     lines += [
         "",
-        "CPU is utime+stime of the consumer process (children included) from /proc; peak RSS is "
-        "its VmHWM. The producer shares the machine, so a consumer faster than it is measured at "
+        "CPU is utime+stime of the consumer's process tree (our worker runs batches in a child "
+        "process) from /proc; peak RSS is the sum of the tree's VmHWM. The producer shares the "
+        "machine, so a consumer faster than it is measured at "
         "the producer's pace: *drain* is a second raw consumer group reading the same, already "
         "published topics (first record -> last), the ceiling used in the ratios.",
         "",

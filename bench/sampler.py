@@ -2,15 +2,16 @@
 
 ``python -m bench.sampler OUT.json [INTERVAL_MS]`` runs ``aftersales worker`` (settings from the
 AFTERSALES_* environment) while a daemon thread samples ``sys._current_frames()``. py-spy is
-not installed here, and pyinstrument samples only the thread that started it, whereas the worker
-does its batch work in ``asyncio.to_thread``: this sampler sees both. Counts are dumped to OUT
-every second and at exit.
+not installed here, and pyinstrument samples only the thread that started it. The worker's
+processing child is sampled the same way into ``child_path(OUT)``. Counts are dumped every
+second and at exit.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import os
 import runpy
 import sys
 import threading
@@ -21,6 +22,8 @@ from pathlib import Path
 from types import FrameType
 
 from bench.profile_stats import frame_key, is_idle
+from consumers import isolation
+from consumers.isolation import _start_child as isolation_start
 
 DUMP_EVERY_S = 1.0
 
@@ -89,11 +92,28 @@ def _stack(leaf: FrameType) -> Iterator[FrameType]:
         frame = frame.f_back
 
 
+def child_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.child{out.suffix}")
+
+
+_CHILD_ENV = "BENCH_SAMPLER_CHILD"
+
+
+def _start_sampled_child(*args: object) -> None:
+    """The processing child's initializer, under its own sampler."""
+    out, _, interval_s = os.environ[_CHILD_ENV].rpartition("|")
+    StackSampler(Path(out), float(interval_s)).start()
+    isolation_start(*args)  # type: ignore[arg-type]
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     interval_ms = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
     sampler = StackSampler(out, interval_ms / 1000)
     sampler.start()
+    # The spawned child imports this module to find its initializer and inherits the variable.
+    os.environ[_CHILD_ENV] = f"{child_path(out)}|{interval_ms / 1000}"
+    isolation._start_child = _start_sampled_child
     sys.argv = ["aftersales", "worker"]
     runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
 

@@ -17,6 +17,7 @@ from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
+from consumers.isolation import ProcessingChild, WarehouseUnavailable
 from pipeline import metrics
 from pipeline.clock import backoff_delays
 from pipeline.config import Settings
@@ -61,8 +62,12 @@ def to_message(event: Any) -> Message:
     return Message(m.topic, m.partition, m.offset, m.key, m.value, int(ts * 1000) if ts else None)
 
 
-def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
-    """Build the worker's Faust app around a processor; nothing connects until it starts."""
+def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingChild) -> faust.App:
+    """Build the worker's Faust app; nothing connects until it starts.
+
+    Batches and periodic stage work run in ``child``; ``processor`` (no stages) serves the outbox
+    relay, the gauges and the readiness check in this process.
+    """
     app = faust.App(
         settings.consumer_group,
         broker=broker_urls(settings.require_bootstrap()),
@@ -94,9 +99,14 @@ def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
             messages = [to_message(e) for e in events]
             async with state.writing:
-                outcome = await _process_until_committed(processor, messages, settings)
+                outcome = await _process_until_committed(child, messages, settings)
             _count(outcome, messages)
             state.last_batch_at = time.time()
+
+    @app.task
+    async def start_processing_child() -> None:
+        # Loading the stages takes a moment; do it before the first batch waits on it.
+        await child.started()
 
     @app.timer(interval=0.25, name="outbox-relay")
     async def relay() -> None:
@@ -117,9 +127,9 @@ def create_app(settings: Settings, processor: BatchProcessor) -> faust.App:
         # Pending detection work is done here when no batch arrives to do it.
         async with state.writing:
             try:
-                await asyncio.to_thread(processor.tick)
-            except SQLAlchemyError as exc:
-                log.warning("periodic work skipped: warehouse unavailable (%s)", type(exc).__name__)
+                await child.tick()
+            except WarehouseUnavailable as exc:
+                log.warning("periodic work skipped: warehouse unavailable (%s)", exc)
 
     @app.timer(interval=5.0, name="lag-and-state-gauges")
     async def gauges() -> None:
@@ -153,21 +163,21 @@ async def _lag_gauges(app: faust.App) -> None:
 
 
 async def _process_until_committed(
-    processor: BatchProcessor, messages: Sequence[Message], settings: Settings
+    child: ProcessingChild, messages: Sequence[Message], settings: Settings
 ) -> BatchOutcome:
     """Retry the batch until the warehouse takes it; offsets stay put meanwhile."""
     delays = backoff_delays(max_s=settings.warehouse_retry_max_s)
     while True:
         started = time.perf_counter()
         try:
-            outcome = await asyncio.to_thread(processor.process, messages)
-        except SQLAlchemyError as exc:
+            outcome = await child.process(messages)
+        except WarehouseUnavailable as exc:
             metrics.WAREHOUSE_ERRORS.inc()
             metrics.WAREHOUSE_UP.set(0)
             delay = next(delays)
             log.warning(
                 "warehouse unavailable (%s); retrying batch of %d in %.1fs",
-                type(exc).__name__,
+                str(exc).partition(":")[0],
                 len(messages),
                 delay,
             )

@@ -7,10 +7,10 @@ import logging
 from faust.worker import Worker
 
 from consumers.app import create_app
+from consumers.isolation import ProcessingChild
 from pipeline.config import Settings
 from pipeline.logs import logging_config
 from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
 from pipeline.topics_admin import ensure_topics
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import require_current
@@ -18,22 +18,20 @@ from pipeline.warehouse.migrate import require_current
 log = logging.getLogger(__name__)
 
 
-def build_processor(settings: Settings) -> BatchProcessor:
-    engine = make_engine(settings.warehouse_url)
-    require_current(engine)
-    enrich, stages = build_stages(settings)
-    return BatchProcessor(engine=engine, topics=settings.topics, enrich=enrich, stages=stages)
-
-
 def run(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT; Faust commits what was processed on the way out."""
-    processor = build_processor(settings)
+    engine = make_engine(settings.warehouse_url)
+    require_current(engine)
     (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
     ensure_topics(settings)
-    app = create_app(settings, processor)
-    Worker(
-        app,
-        loglevel=settings.log_level.lower(),
-        quiet=True,
-        logging_config=logging_config(settings),
-    ).execute_from_commandline()
+    child = ProcessingChild(settings)
+    try:
+        app = create_app(settings, BatchProcessor(engine=engine, topics=settings.topics), child)
+        Worker(
+            app,
+            loglevel=settings.log_level.lower(),
+            quiet=True,
+            logging_config=logging_config(settings),
+        ).execute_from_commandline()
+    finally:
+        child.close()

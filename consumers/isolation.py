@@ -1,0 +1,92 @@
+"""Batch processing in a child process, so warehouse work never competes with Faust for the GIL."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging.config
+import multiprocessing
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from pipeline.config import Settings
+from pipeline.errors import PipelineError
+from pipeline.logs import logging_config
+from pipeline.service import BatchProcessor
+from pipeline.stages import build_stages
+from pipeline.triage import Message
+from pipeline.warehouse.engine import make_engine
+from pipeline.warehouse.writer import BatchOutcome
+
+_PR_SET_PDEATHSIG = 1
+
+
+class WarehouseUnavailable(PipelineError):
+    """The child's warehouse transaction failed; the batch is retried, offsets stay put."""
+
+
+_in_child: dict[str, BatchProcessor] = {}
+"""The child's processor, set by its initializer (module state: one per child process)."""
+
+
+def _start_child(settings: Settings) -> None:
+    if sys.platform == "linux":
+        # A SIGKILLed worker must not leave its processing child behind.
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    logging.config.dictConfig(logging_config(settings))
+    enrich, stages = build_stages(settings)
+    _in_child["processor"] = BatchProcessor(
+        engine=make_engine(settings.warehouse_url),
+        topics=settings.topics,
+        enrich=enrich,
+        stages=stages,
+    )
+
+
+def _ready() -> bool:
+    return "processor" in _in_child
+
+
+def _process(messages: Sequence[Message]) -> BatchOutcome:
+    try:
+        return _in_child["processor"].process(messages)
+    except SQLAlchemyError as exc:
+        # Driver exceptions do not always survive pickling; their type and text do.
+        raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
+
+
+def _tick() -> int:
+    try:
+        return _in_child["processor"].tick()
+    except SQLAlchemyError as exc:
+        raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
+
+
+class ProcessingChild:
+    """One child process holding the worker's stages; batches and ticks run there in turn."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            # Spawned, not forked: the parent runs threads and open connections by now.
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_child,
+            initargs=(settings,),
+        )
+
+    async def started(self) -> None:
+        """Wait until the child has loaded its stages (a broken start raises here)."""
+        await asyncio.wrap_future(self._pool.submit(_ready))
+
+    async def process(self, messages: Sequence[Message]) -> BatchOutcome:
+        return await asyncio.wrap_future(self._pool.submit(_process, list(messages)))
+
+    async def tick(self) -> int:
+        return await asyncio.wrap_future(self._pool.submit(_tick))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
