@@ -24,6 +24,7 @@ from types import FrameType
 from bench.profile_stats import frame_key, is_idle
 from consumers import isolation
 from consumers.isolation import _start_child as isolation_start
+from pipeline.config import Settings
 
 DUMP_EVERY_S = 1.0
 
@@ -99,11 +100,11 @@ def child_path(out: Path) -> Path:
 _CHILD_ENV = "BENCH_SAMPLER_CHILD"
 
 
-def _start_sampled_child(*args: object) -> None:
+def _start_sampled_child(settings: Settings) -> None:
     """The processing child's initializer, under its own sampler."""
     out, _, interval_s = os.environ[_CHILD_ENV].rpartition("|")
     StackSampler(Path(out), float(interval_s)).start()
-    isolation_start(*args)  # type: ignore[arg-type]
+    isolation_start(settings)
 
 
 def main() -> None:
