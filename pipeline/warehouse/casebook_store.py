@@ -180,8 +180,10 @@ def contacts_for(
     if resolved:
         customers = {
             r.customer_id: r
-            for r in session.scalars(
-                select(CustomerRow).where(CustomerRow.customer_id.in_(set(resolved.values())))
+            for r in session.execute(
+                select(CustomerRow.customer_id, CustomerRow.language, CustomerRow.timezone).where(
+                    CustomerRow.customer_id.in_(set(resolved.values()))
+                )
             )
         }
     return {

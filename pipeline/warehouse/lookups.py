@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from pipeline.detection.repeats import PartUsed, RepairFact
@@ -42,25 +42,45 @@ def load_lookups(
     dealers = {
         r.dealer_id: DealerRecord(r.ownership, r.group, r.country)
         for r in (
-            session.scalars(select(DealerRow).where(DealerRow.dealer_id.in_(list(dealer_ids))))
+            session.execute(
+                select(
+                    DealerRow.dealer_id, DealerRow.ownership, DealerRow.group, DealerRow.country
+                ).where(DealerRow.dealer_id.in_(list(dealer_ids)))
+            )
             if dealer_ids
             else []
         )
     }
+    return Lookups(units=units, dealers=dealers, models=_models(session, brand_models))
+
+
+def _models(
+    session: Session, brand_models: Collection[tuple[str, str]]
+) -> dict[tuple[str, str, str | None], ModelRecord]:
+    """The named models' categories and known components (plain rows: no ORM objects)."""
+    if not brand_models:
+        return {}
+    pairs = list(brand_models)
+    comps: dict[tuple[str, str, str], set[str]] = {}
+    for brand, model, variant, code in session.execute(
+        select(
+            ComponentRow.brand, ComponentRow.model, ComponentRow.variant, ComponentRow.code
+        ).where(tuple_(ComponentRow.brand, ComponentRow.model).in_(pairs))
+    ):
+        comps.setdefault((brand, model, variant), set()).add(code)
     models: dict[tuple[str, str, str | None], ModelRecord] = {}
-    brands = {b for b, _ in brand_models}
-    if brands:
-        wanted = set(brand_models)
-        comps: dict[tuple[str, str, str], set[str]] = {}
-        for c in session.scalars(select(ComponentRow).where(ComponentRow.brand.in_(brands))):
-            comps.setdefault((c.brand, c.model, c.variant), set()).add(c.code)
-        for m in session.scalars(select(ProductModelRow).where(ProductModelRow.brand.in_(brands))):
-            if (m.brand, m.model) in wanted:
-                key = (m.brand, m.model, m.variant or None)
-                models[key] = ModelRecord(
-                    m.category, frozenset(comps.get((m.brand, m.model, m.variant), ()))
-                )
-    return Lookups(units=units, dealers=dealers, models=models)
+    for brand, model, variant, category in session.execute(
+        select(
+            ProductModelRow.brand,
+            ProductModelRow.model,
+            ProductModelRow.variant,
+            ProductModelRow.category,
+        ).where(tuple_(ProductModelRow.brand, ProductModelRow.model).in_(pairs))
+    ):
+        models[(brand, model, variant or None)] = ModelRecord(
+            category, frozenset(comps.get((brand, model, variant), ()))
+        )
+    return models
 
 
 def recent_repairs(
@@ -69,18 +89,29 @@ def recent_repairs(
     """(event id, repair) for earlier repairs of these units since ``since``."""
     if not serials:
         return []
-    rows = session.scalars(
-        select(RepairRow).where(RepairRow.serial.in_(list(serials)), RepairRow.occurred_at >= since)
+    rows = session.execute(
+        select(
+            RepairRow.event_id,
+            RepairRow.repair_id,
+            RepairRow.serial,
+            RepairRow.component,
+            RepairRow.occurred_at,
+            RepairRow.dealer_id,
+            RepairRow.technician_id,
+        ).where(RepairRow.serial.in_(list(serials)), RepairRow.occurred_at >= since)
     ).all()
     parts: dict[str, list[PartUsed]] = {}
     if rows:
         ids = [r.event_id for r in rows]
-        for p in session.scalars(
-            select(RepairPartRow).where(RepairPartRow.repair_event_id.in_(ids))
+        for event_id, part_number, supplier, genuine in session.execute(
+            select(
+                RepairPartRow.repair_event_id,
+                RepairPartRow.part_number,
+                RepairPartRow.supplier,
+                RepairPartRow.genuine,
+            ).where(RepairPartRow.repair_event_id.in_(ids))
         ):
-            parts.setdefault(p.repair_event_id, []).append(
-                PartUsed(p.part_number, p.supplier, p.genuine)
-            )
+            parts.setdefault(event_id, []).append(PartUsed(part_number, supplier, genuine))
     return [
         (
             r.event_id,
