@@ -58,9 +58,12 @@ class Settings(BaseSettings):
         description="full: enrich, case book and detection; archive: validate and archive only.",
     )
     detection_interval_s: float = Field(
-        default=1.0,
+        default=5.0,
         ge=0,
-        description="Evaluate signatures with new counts at most this often (wall seconds).",
+        description=(
+            "Evaluate signatures with new counts at most this often (wall seconds): a signature "
+            "touched by many batches in the interval is evaluated once."
+        ),
     )
 
     metrics_host: str = "127.0.0.1"
