@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging.config
 import multiprocessing
 import signal
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from pipeline import children
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.logs import logging_config
@@ -21,8 +20,6 @@ from pipeline.stages import build_stages
 from pipeline.triage import Message
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.writer import BatchOutcome
-
-_PR_SET_PDEATHSIG = 1
 
 
 class WarehouseUnavailable(PipelineError):
@@ -34,9 +31,11 @@ _in_child: dict[str, BatchProcessor] = {}
 
 
 def _start_child(settings: Settings) -> None:
-    if sys.platform == "linux":
-        # A SIGKILLed worker must not leave its processing child behind.
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    # A SIGKILLed worker must not leave its child behind; a SIGTERM or Ctrl-C sent to the whole
+    # process group must not cut a batch short: the worker stops, then closes the child.
+    children.die_with_parent()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.config.dictConfig(logging_config(settings))
     enrich, stages = build_stages(settings)
     _in_child["processor"] = BatchProcessor(

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Ask Linux to SIGKILL this process when its parent dies."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         pr_set_pdeathsig = 1
@@ -33,7 +34,7 @@ def spawn(
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=subprocess.STDOUT if log_path is not None else subprocess.DEVNULL,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - the point: no orphans
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - the point: no orphans
         start_new_session=True,
         env=dict(env) if env is not None else None,
     )
