@@ -1,4 +1,8 @@
-"""Dialect-aware bulk insert-or-ignore and upsert, the idempotent writes every sink uses."""
+"""Dialect-aware bulk insert-or-ignore and upsert, the idempotent writes every sink uses.
+
+SQLite takes executemany (in-process, no round trips); PostgreSQL gets one statement of
+column arrays per call (pg_bulk).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, literal_column
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+
+from pipeline.warehouse import pg_bulk
 
 
 def _insert(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def _postgresql(session: Session) -> bool:
+    return bool(session.get_bind().dialect.name == "postgresql")
 
 
 def insert_new(
@@ -22,13 +30,19 @@ def insert_new(
     """Insert rows whose key is not there yet; return the keys that were new."""
     if not rows:
         return set()
+    if _postgresql(session):
+        return set(pg_bulk.write(session, table, rows, pg_bulk.Conflict(), returning=key))
     stmt = _insert(session, table).on_conflict_do_nothing().returning(table.c[key])
     return {row[0] for row in session.execute(stmt, list(rows))}
 
 
 def insert_ignore(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows, silently keeping the existing row on a key conflict."""
-    if rows:
+    if not rows:
+        return
+    if _postgresql(session):
+        pg_bulk.write(session, table, rows, pg_bulk.Conflict())
+    else:
         session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
 
 
@@ -42,8 +56,12 @@ def upsert(
     """Insert rows, replacing the given columns (default: all non-key columns) on conflict."""
     if not rows:
         return
-    stmt = _insert(session, table)
     columns = list(update) if update is not None else [c for c in rows[0] if c not in keys]
+    if _postgresql(session):
+        conflict = pg_bulk.Conflict(tuple(keys), replace=tuple(columns))
+        pg_bulk.write(session, table, rows, conflict)
+        return
+    stmt = _insert(session, table)
     if not columns:
         session.execute(stmt.on_conflict_do_nothing(), list(rows))
         return
@@ -62,6 +80,9 @@ def add_counts(
 ) -> None:
     """Insert rows or add their counters to the existing row: commutative, safe across workers."""
     if not rows:
+        return
+    if _postgresql(session):
+        pg_bulk.write(session, table, rows, pg_bulk.Conflict(tuple(keys), add=tuple(counters)))
         return
     stmt = _insert(session, table)
     stmt = stmt.on_conflict_do_update(
