@@ -6,8 +6,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from pipeline.casebook.book import BatchBook, breached
 from pipeline.casebook.rules import Rules, Severity
-from pipeline.casebook.state import ACTIVE_STATUSES, CaseLookup, CaseOrigin, CaseState, Decision
+from pipeline.casebook.state import (
+    ACTIVE_STATUSES,
+    CaseLookup,
+    CaseOrigin,
+    CaseState,
+    Decision,
+    TimelineEntry,
+)
 from pipeline.casebook.transitions import (
     active_on,
     by_complaint,
@@ -31,6 +39,7 @@ from schemas.feedback import (
     FollowUpCallMade,
     SurveyAnswered,
 )
+from schemas.outputs import CaseEscalated
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketEvent, TicketOpened, TicketResolved
 
@@ -51,14 +60,31 @@ def apply_batch(
 
     Pass the cases lookup_for() names for each event, plus the open cases already past their SLA
     at `now` (status open, sla_due_at < now), so one call also does the periodic escalation.
+
+    The result is the one of folding apply() over the events (escalations due before each event
+    first, then the event against the whole book), but each event only costs the cases it can
+    concern: the book is indexed by every key _dispatch finds cases by, and open cases wait in a
+    heap on their SLA deadline instead of being rescanned before every event.
     """
-    book = {case.case_id: case for case in cases}
-    result = Decision()
+    book = BatchBook(cases)
+    # Accumulated flat rather than with Decision.then, which copies everything so far per event;
+    # a dict keeps each case where it first changed, like then() does, with its latest state.
+    changed: dict[str, CaseState] = {}
+    timeline: list[TimelineEntry] = []
+    outputs: list[CaseEscalated] = []
+
+    def record(decision: Decision) -> None:
+        for case in decision.cases:
+            changed[case.case_id] = case
+            book.put(case)
+        timeline.extend(decision.timeline)
+        outputs.extend(decision.outputs)
+
     for event in sorted(events, key=lambda e: e.occurred_at):
-        step = apply(tuple(book.values()), event, rules)
-        book.update((case.case_id, case) for case in step.cases)
-        result = result.then(step)
-    return result.then(due_escalations(book.values(), now, rules))
+        record(book.escalate_due(event.occurred_at, rules))
+        record(_dispatch(book.related(event), event, rules))
+    record(book.escalate_due(now, rules))
+    return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
 
 
 def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
@@ -75,14 +101,7 @@ def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
 
 def due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
     """Escalate every open case past its SLA, once per SLA deadline."""
-    decisions = [
-        escalate(case, rules)
-        for case in cases
-        if case.status == "open"
-        and now > case.sla_due_at
-        and case.escalated_sla_due_at != case.sla_due_at
-    ]
-    return Decision.combine(decisions)
+    return Decision.combine(escalate(case, rules) for case in cases if breached(case, now))
 
 
 def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
@@ -93,6 +112,8 @@ def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
 
 
 def _dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
+    # apply_batch passes only the cases book.lookup_keys names: a branch finding cases by another
+    # key must add that key there too.
     if isinstance(event, ComplaintFiled):
         return _complaint_filed(cases, event, rules)
     if isinstance(event, ComplaintUpdated):

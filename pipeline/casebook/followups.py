@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
@@ -98,7 +99,7 @@ def apply_followup_batch(
     `contacts` maps the event_id of each triggering event to its customer's Contact; a service
     event without one gets no follow-up (nobody to call).
     """
-    book = {f.followup_id: f for f in existing}
+    book = _FollowUpBook(existing)
     changed: dict[str, FollowUp] = {}
     outputs: list[FollowUpScheduled] = []
     for event in sorted(events, key=lambda e: e.occurred_at):
@@ -106,18 +107,58 @@ def apply_followup_batch(
             contact = contacts.get(event.event_id)
             if contact is None:
                 continue
-            mine = [f for f in book.values() if f.customer_id == contact.customer_id]
-            plan = plan_followups(event, contact, mine, rules)
+            plan = plan_followups(event, contact, book.of_customer(contact.customer_id), rules)
             outputs.extend(plan.outputs)
             updates = plan.followups
         elif isinstance(event, FollowUpCallMade):
-            target = _called_followup(book.values(), event)
+            target = _called_followup(book.callable_by(event), event)
             updates = (record_call(target, event),) if target else ()
         else:
             continue
         for followup in updates:
-            book[followup.followup_id] = changed[followup.followup_id] = followup
+            book.put(followup)
+            changed[followup.followup_id] = followup
     return FollowUpPlan(followups=tuple(changed.values()), outputs=tuple(outputs))
+
+
+class _FollowUpBook:
+    """The follow-ups of one batch, by id and by customer, so an event costs its customer's.
+
+    Positions record first insertion, as a plain dict by followup_id would, so a customer's
+    follow-ups come out in the order a scan of the whole book would give them.
+    """
+
+    def __init__(self, followups: Iterable[FollowUp]) -> None:
+        self._by_id: dict[str, FollowUp] = {}
+        self._position: dict[str, int] = {}
+        self._by_customer: defaultdict[str, set[str]] = defaultdict(set)
+        for followup in followups:
+            self.put(followup)
+
+    def put(self, followup: FollowUp) -> None:
+        """Add or replace a follow-up (by followup_id, keeping its place), re-indexed."""
+        followup_id = followup.followup_id
+        old = self._by_id.get(followup_id)
+        if old is None:
+            self._position[followup_id] = len(self._position)
+        elif old.customer_id != followup.customer_id:
+            # Follow-up ids derive from the service, not the customer, so another customer's
+            # event for the same service can take an id over.
+            self._by_customer[old.customer_id].discard(followup_id)
+        self._by_customer[followup.customer_id].add(followup_id)
+        self._by_id[followup_id] = followup
+
+    def of_customer(self, customer_id: str) -> list[FollowUp]:
+        """The customer's follow-ups, in book order."""
+        ids = sorted(self._by_customer.get(customer_id, ()), key=self._position.__getitem__)
+        return [self._by_id[i] for i in ids]
+
+    def callable_by(self, call: FollowUpCallMade) -> list[FollowUp]:
+        """What _called_followup can pick for `call`: the named follow-up or the customer's."""
+        if call.followup_id:
+            named = self._by_id.get(call.followup_id)
+            return [named] if named is not None else []
+        return self.of_customer(call.customer_id)
 
 
 def plan_followups(

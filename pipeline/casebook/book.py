@@ -1,0 +1,144 @@
+"""The case book of one batch, indexed by every key an event can find its cases by."""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from pipeline.casebook.rules import Rules
+from pipeline.casebook.state import CaseState, Decision
+from pipeline.casebook.transitions import escalate
+from schemas.base import Event
+from schemas.feedback import (
+    ComplaintFiled,
+    ComplaintResolutionConfirmed,
+    ComplaintUpdated,
+    FeedbackEvent,
+    FollowUpCallMade,
+    SurveyAnswered,
+)
+from schemas.repairs import RepairCompleted
+from schemas.tickets import TicketEvent, TicketOpened, TicketResolved
+
+
+def breached(case: CaseState, now: datetime) -> bool:
+    """Open past its SLA at `now`, and this deadline not escalated yet."""
+    return may_breach(case) and now > case.sla_due_at
+
+
+def may_breach(case: CaseState) -> bool:
+    """Open with a deadline not escalated yet: breached as soon as the deadline passes."""
+    return case.status == "open" and case.escalated_sla_due_at != case.sla_due_at
+
+
+class BatchBook:
+    """The cases of one batch, indexed for apply_batch.
+
+    Every case _dispatch can read for an event is found through one of three exact indexes,
+    because every branch selects cases by one of these keys before looking at anything else
+    (see lookup_keys). Cases never leave the book; a changed case is re-indexed under its new
+    keys. `_position` keeps the book's insertion order, the order apply() sees cases in, which
+    decides the order of timeline entries and outputs when one event concerns several cases.
+    """
+
+    def __init__(self, cases: Iterable[CaseState]) -> None:
+        self.cases: dict[str, CaseState] = {}
+        self._position: dict[str, int] = {}
+        self._by_serial: defaultdict[str, set[str]] = defaultdict(set)
+        self._by_complaint: defaultdict[str, set[str]] = defaultdict(set)
+        self._by_origin_id: defaultdict[str, set[str]] = defaultdict(set)
+        # (sla_due_at, position, case_id) of every case that may breach, pushed again on each
+        # change; entries of cases that changed since are checked against the current state
+        # when popped, so stale ones cost a pop and nothing else.
+        self._deadlines: list[tuple[datetime, int, str]] = []
+        for case in cases:
+            self.put(case)
+
+    def put(self, case: CaseState) -> None:
+        """Add or replace a case (by case_id, keeping its place in the book), re-indexed."""
+        case_id = case.case_id
+        old = self.cases.get(case_id)
+        if old is None:
+            self._position[case_id] = len(self._position)
+            self._index(case)
+        elif _keys_of(old) != _keys_of(case):
+            self._unindex(old)
+            self._index(case)
+        self.cases[case_id] = case
+        if may_breach(case):
+            heapq.heappush(self._deadlines, (case.sla_due_at, self._position[case_id], case_id))
+
+    def escalate_due(self, now: datetime, rules: Rules) -> Decision:
+        """due_escalations(all cases, now): the breached cases, in book order."""
+        due: set[str] = set()
+        while self._deadlines and now > self._deadlines[0][0]:
+            _, _, case_id = heapq.heappop(self._deadlines)
+            # Every case that may breach has an entry under its current deadline (pushed by
+            # put), so checking the current state finds each breached case exactly once.
+            if breached(self.cases[case_id], now):
+                due.add(case_id)
+        ordered = sorted(due, key=self._position.__getitem__)
+        return Decision.combine(escalate(self.cases[case_id], rules) for case_id in ordered)
+
+    def related(self, event: Event) -> list[CaseState]:
+        """The cases `event` can concern, in book order: what _dispatch needs of the book."""
+        serial, complaint_id, origin_id = lookup_keys(event)
+        ids: set[str] = set()
+        if serial is not None:
+            ids.update(self._by_serial.get(serial, ()))
+        if complaint_id is not None:
+            ids.update(self._by_complaint.get(complaint_id, ()))
+        if origin_id is not None:
+            ids.update(self._by_origin_id.get(origin_id, ()))
+        return [self.cases[i] for i in sorted(ids, key=self._position.__getitem__)]
+
+    def _index(self, case: CaseState) -> None:
+        if case.serial is not None:
+            self._by_serial[case.serial].add(case.case_id)
+        for complaint_id in case.complaint_ids:
+            self._by_complaint[complaint_id].add(case.case_id)
+        self._by_origin_id[case.origin_id].add(case.case_id)
+
+    def _unindex(self, case: CaseState) -> None:
+        if case.serial is not None:
+            self._by_serial[case.serial].discard(case.case_id)
+        for complaint_id in case.complaint_ids:
+            self._by_complaint[complaint_id].discard(case.case_id)
+        self._by_origin_id[case.origin_id].discard(case.case_id)
+
+
+def _keys_of(case: CaseState) -> tuple[str | None, tuple[str, ...], str]:
+    """What BatchBook indexes a case by; re-indexing is needed only when this changes."""
+    return case.serial, case.complaint_ids, case.origin_id
+
+
+def lookup_keys(event: Event) -> tuple[str | None, str | None, str | None]:
+    """(serial, complaint id, origin id): the keys of every case _dispatch may read for `event`.
+
+    Mirrors _dispatch branch by branch. Each branch reads cases only through these filters:
+    - complaint filed: a case holding the complaint id (replay), same_fault on the serial;
+    - complaint updated, resolution confirmed: by_complaint, the complaint id alone;
+    - repair, ticket opened or resolved: active_on and same_fault, both on the serial;
+    - call, survey: active_on and recently closed cases on the serial, and in _feedback_case the
+      replay check on the call or survey id and the latest case on the serial (a case on
+      serial None is never used: active_on gives none, the reopen needs a serial and the
+      earlier case a non-empty one);
+    - any other ticket or feedback event: active_on on the serial; anything else reads nothing.
+    None means no lookup by that key.
+    """
+    if isinstance(event, ComplaintFiled):
+        return event.product.serial, event.complaint_id, None
+    if isinstance(event, ComplaintUpdated | ComplaintResolutionConfirmed):
+        return None, event.complaint_id, None
+    if isinstance(event, RepairCompleted | TicketOpened | TicketResolved):
+        return event.product.serial, None, None
+    if isinstance(event, FollowUpCallMade):
+        return event.product.serial, None, event.call_id
+    if isinstance(event, SurveyAnswered):
+        return event.product.serial, None, event.survey_id
+    if isinstance(event, TicketEvent | FeedbackEvent):
+        product = getattr(event, "product", None)
+        return (product.serial if product is not None else None), None, None
+    return None, None, None
