@@ -10,6 +10,7 @@ second and at exit.
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import os
 import runpy
@@ -114,7 +115,8 @@ def main() -> None:
     sampler.start()
     # The spawned child imports this module to find its initializer and inherits the variable.
     os.environ[_CHILD_ENV] = f"{child_path(out)}|{interval_ms / 1000}"
-    isolation._start_child = _start_sampled_child
+    # By its importable name: run as __main__, this module's functions do not pickle.
+    isolation._start_child = importlib.import_module("bench.sampler")._start_sampled_child
     sys.argv = ["aftersales", "worker"]
     runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
 

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import faust
@@ -17,6 +17,7 @@ from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
+from consumers.handoff import Handoff
 from consumers.isolation import ProcessingChild, WarehouseUnavailable
 from pipeline import metrics
 from pipeline.clock import backoff_delays
@@ -94,14 +95,16 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
     inbound = app.topic(*settings.topics.inbound, key_type=bytes, value_type=bytes)
     state = ops.WorkerState(processor=processor, started_at=time.time())
 
+    crashes: list[asyncio.Future[None]] = []
+
+    def crash_on_error(task: asyncio.Task[None]) -> None:
+        # A failed write stops the worker at once, not when the next message would arrive.
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            crashes.append(asyncio.ensure_future(app.crash(exc)))
+
     @app.agent(inbound, name="archive")
     async def archive(stream: Any) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
-            messages = [to_message(e) for e in events]
-            async with state.writing:
-                outcome = await _process_until_committed(child, messages, settings)
-            _count(outcome, messages)
-            state.last_batch_at = time.time()
+        await _archive(stream, settings, child, state, crash_on_error)
 
     @app.task
     async def start_processing_child() -> None:
@@ -142,6 +145,38 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
 
     ops.install(app, state)
     return app
+
+
+async def _archive(
+    stream: Any,
+    settings: Settings,
+    child: ProcessingChild,
+    state: ops.WorkerState,
+    on_done: Callable[[asyncio.Task[None]], None],
+) -> None:
+    """Faust keeps gathering while the child writes; batches are written one at a time and
+    acked in order, each only once written."""
+    handoff: Handoff[Any] = Handoff(limit=2 * settings.batch_size)
+
+    async def write_batches() -> None:
+        while True:
+            events = await handoff.take(settings.batch_size)
+            messages = [to_message(e) for e in events]
+            async with state.writing:
+                outcome = await _process_until_committed(child, messages, settings)
+            # Only now may these offsets be committed: a crash before this redelivers them.
+            for event in events:
+                await stream.ack(event)
+            _count(outcome, messages)
+            state.last_batch_at = time.time()
+
+    writer = asyncio.create_task(write_batches())
+    writer.add_done_callback(on_done)
+    try:
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_wait_s):
+            await handoff.put(events)
+    finally:
+        writer.cancel()
 
 
 async def _lag_gauges(app: faust.App) -> None:
