@@ -114,13 +114,8 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
     @app.timer(interval=0.25, name="outbox-relay")
     async def relay() -> None:
         try:
-            while True:
-                # One writer per process (SQLite would make the batch wait on a busy lock);
-                # batches get their turn between chunks.
-                async with state.writing:
-                    sent = await _relay_chunk(app, processor, worker_name)
-                if not sent:
-                    return
+            while await _relay_chunk(app, processor, worker_name, state.writing):
+                pass
         except (SQLAlchemyError, KafkaError, ProducerSendError) as exc:
             # Claimed rows are taken over again once their claim expires: at least once.
             log.warning("outbox relay paused: %s: %s", type(exc).__name__, str(exc)[:200])
@@ -242,9 +237,16 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
             metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)
 
 
-async def _relay_chunk(app: faust.App, processor: BatchProcessor, worker: str) -> int:
-    """Publish one chunk of what committed batches left in the outbox, then forget it."""
-    claimed = await asyncio.to_thread(processor.claim_outbox, worker)
+async def _relay_chunk(
+    app: faust.App, processor: BatchProcessor, worker: str, writing: asyncio.Lock
+) -> int:
+    """Publish one chunk of what committed batches left in the outbox, then forget it.
+
+    Claiming and forgetting take the worker's write turn (SQLite would make a batch wait on a
+    busy lock); batches are written while the chunk is on its way to Kafka.
+    """
+    async with writing:
+        claimed = await asyncio.to_thread(processor.claim_outbox, worker)
     if not claimed:
         return 0
     futures = []
@@ -260,5 +262,6 @@ async def _relay_chunk(app: faust.App, processor: BatchProcessor, worker: str) -
     await asyncio.gather(*futures)
     for _, o in claimed:
         metrics.MESSAGES_PRODUCED.labels(o.topic).inc()
-    await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])
+    async with writing:
+        await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])
     return len(claimed)
