@@ -12,6 +12,10 @@ IDLE_LEAVES = frozenset(
         ("threading.py", "_wait_for_tstate_lock"),
         ("thread.py", "_worker"),  # a thread-pool worker waiting for work
         ("queue.py", "get"),
+        # The worker and its processing child waiting on each other's pipe or exit status.
+        ("connection.py", "_recv"),
+        ("connection.py", "_send"),
+        ("popen_fork.py", "poll"),
     }
 )
 """Leaf frames (file basename, function) where a thread waits rather than works."""

@@ -50,7 +50,8 @@ def run_profile(
             "wall-clock stack samples of every thread of the worker and its processing child every "
             f"{final.get('interval_s', 0) * 1000:.0f} ms (bench.sampler; py-spy is not "
             "installed), from first publish to last archive; idle waits (epoll, empty thread "
-            "pool, Condition.wait) excluded; % = share of busy samples"
+            "pool, Condition.wait, the pipe between worker and child) excluded; "
+            "% = share of busy samples"
         ),
         "events": result.events,
         "events_per_s_under_sampler": result.events_per_s,

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -222,10 +223,12 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
     metrics.BATCH_SIZE.observe(len(messages))
     now = time.time()
     metrics.LAST_BATCH_UNIXTIME.set(now)
+    for topic, n in Counter(m.topic for m in messages).items():
+        metrics.EVENTS_CONSUMED.labels(topic).inc(n)
+    observe = metrics.PUBLISH_TO_ARCHIVE_SECONDS.observe
     for m in messages:
-        metrics.EVENTS_CONSUMED.labels(m.topic).inc()
         if m.timestamp_ms:
-            metrics.PUBLISH_TO_ARCHIVE_SECONDS.observe(max(0.0, now - m.timestamp_ms / 1000))
+            observe(max(0.0, now - m.timestamp_ms / 1000))
     for event_type, n in outcome.by_type.items():
         metrics.EVENTS_ARCHIVED.labels(event_type).inc(n)
     metrics.DUPLICATES.inc(outcome.duplicates)

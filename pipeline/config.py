@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         description="Consumer group session timeout; real Kafka rejects less than 6 s.",
     )
     heartbeat_interval_s: float = Field(default=3.0, gt=0)
-    batch_size: int = Field(default=1000, ge=1, le=20_000)
+    batch_size: int = Field(default=2000, ge=1, le=20_000)
     batch_wait_s: float = Field(default=0.2, gt=0, le=60)
     warehouse_retry_max_s: float = Field(default=30.0, gt=0)
     stages: Literal["full", "archive"] = Field(
