@@ -6,8 +6,9 @@ import asyncio
 import logging.config
 import multiprocessing
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,19 +51,23 @@ def _ready() -> bool:
     return "processor" in _in_child
 
 
-def _process(messages: Sequence[Message]) -> BatchOutcome:
+@contextmanager
+def _warehouse_errors() -> Iterator[None]:
     try:
-        return _in_child["processor"].process(messages)
+        yield
     except SQLAlchemyError as exc:
         # Driver exceptions do not always survive pickling; their type and text do.
         raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
 
 
+def _process(messages: Sequence[Message]) -> BatchOutcome:
+    with _warehouse_errors():
+        return _in_child["processor"].process(messages)
+
+
 def _tick() -> int:
-    try:
+    with _warehouse_errors():
         return _in_child["processor"].tick()
-    except SQLAlchemyError as exc:
-        raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
 
 
 class ProcessingChild:
