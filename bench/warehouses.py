@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from pipeline.warehouse.databases import create_database, drop_database
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 
@@ -21,30 +22,13 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    url = make_url(PG_ADMIN_URL)
-    with psycopg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql.encode())
-
-
 @contextlib.contextmanager
 def fresh_warehouse(kind: WarehouseKind, workdir: Path) -> Iterator[tuple[str, Engine]]:
     """(url, engine) of an empty warehouse at the newest schema; dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{workdir / f'warehouse-{uuid.uuid4().hex[:8]}.db'}"
     else:
-        name = f"aftersales_bench_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        url = create_database(PG_ADMIN_URL, prefix="aftersales_bench")
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -55,7 +39,7 @@ def fresh_warehouse(kind: WarehouseKind, workdir: Path) -> Iterator[tuple[str, E
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
         else:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+            drop_database(PG_ADMIN_URL, url)
 
 
 def processed(engine: Engine) -> int:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from pipeline.broker import EmbeddedBroker
+from pipeline.warehouse.databases import create_database, drop_database
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 
@@ -22,30 +21,13 @@ WAREHOUSE_KINDS = ("sqlite", "postgresql")
 BROKER_KINDS = ("tansu", "noida")
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    url = make_url(PG_ADMIN_URL)
-    with psycopg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        dbname=url.database,
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)
-
-
 def create_pg_database() -> str:
     """A fresh, empty PostgreSQL database; returns its URL."""
-    name = f"aftersales_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return create_database(PG_ADMIN_URL)
 
 
 def drop_pg_database(url: str) -> None:
-    name = make_url(url).database
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(PG_ADMIN_URL, url)
 
 
 @pytest.fixture

@@ -16,10 +16,6 @@ from sqlalchemy.orm import Session
 from pipeline.warehouse import pg_bulk
 
 
-def _insert(session: Session, table: Table) -> Any:
-    return sqlite.insert(table)
-
-
 def _postgresql(session: Session) -> bool:
     return bool(session.get_bind().dialect.name == "postgresql")
 
@@ -32,7 +28,7 @@ def insert_new(
         return set()
     if _postgresql(session):
         return set(pg_bulk.write(session, table, rows, pg_bulk.Conflict(), returning=key))
-    stmt = _insert(session, table).on_conflict_do_nothing().returning(table.c[key])
+    stmt = sqlite.insert(table).on_conflict_do_nothing().returning(table.c[key])
     return {row[0] for row in session.execute(stmt, list(rows))}
 
 
@@ -43,7 +39,7 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[Mapping[str, An
     if _postgresql(session):
         pg_bulk.write(session, table, rows, pg_bulk.Conflict())
     else:
-        session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(), list(rows))
 
 
 def upsert(
@@ -61,7 +57,7 @@ def upsert(
         conflict = pg_bulk.Conflict(tuple(keys), replace=tuple(columns))
         pg_bulk.write(session, table, rows, conflict)
         return
-    stmt = _insert(session, table)
+    stmt = sqlite.insert(table)
     if not columns:
         session.execute(stmt.on_conflict_do_nothing(), list(rows))
         return
@@ -84,7 +80,7 @@ def add_counts(
     if _postgresql(session):
         pg_bulk.write(session, table, rows, pg_bulk.Conflict(tuple(keys), add=tuple(counters)))
         return
-    stmt = _insert(session, table)
+    stmt = sqlite.insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: table.c[c] + literal_column(f"excluded.{c}") for c in counters},
