@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaProducer
+from confluent_kafka import Producer
 
 from bench.consumers import ConsumerUnderTest, NaiveApp, OursWorker, ProfiledWorker, RawConsumer
 from bench.load import publish_flat_out
@@ -30,7 +30,7 @@ class Harness:
 
     bootstrap: str
     timings: dict[str, float]
-    producer: KafkaProducer
+    producer: Producer
     workdir: Path
     timeout_s: float
     poll_s: float = 0.5

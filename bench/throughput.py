@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.latency import measure_latency
-from bench.load import BATCH_BYTES, COMPRESSION, LINGER_MS, close, make_producer
+from bench.load import BATCH_BYTES, CLIENT, COMPRESSION, LINGER_MS, close, make_producer
 from bench.profiling import run_memory, run_profile
 from bench.report import render_markdown, summary_lines, targets
 from bench.scenarios import Harness, Throughput, measure_throughput, ours, run_naive, run_raw
@@ -126,8 +126,8 @@ def run_info(args: argparse.Namespace, stream_events: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {_cpus()} cores, Python {platform.python_version()}",
         "broker": "Tansu (embedded, memory storage), one for the whole run",
         "producer": (
-            f"kafka-python, acks=all, idempotent, linger {LINGER_MS} ms, "
-            f"{BATCH_BYTES // 1024} KB batches, compression {COMPRESSION or 'none'}, "
+            f"{CLIENT}, acks=all, idempotent, linger {LINGER_MS} ms, "
+            f"{BATCH_BYTES // 1024} KB batches, compression {COMPRESSION}, "
             "one event per message"
         ),
         "stream": (
