@@ -13,13 +13,13 @@ from typing import Any
 
 import faust
 import mode
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError
-from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
 from consumers.handoff import Handoff
 from consumers.isolation import ProcessingChild, WarehouseUnavailable
+from consumers.relay import OutboxRelay
+from consumers.transport import with_fetch_wait
 from pipeline import metrics
 from pipeline.clock import backoff_delays
 from pipeline.config import Settings
@@ -28,6 +28,9 @@ from pipeline.triage import Message
 from pipeline.warehouse.writer import BatchOutcome
 
 log = logging.getLogger(__name__)
+
+LEFTOVER_INTERVAL_S = 5.0
+"""How often a worker looks for outbox rows nobody holds (its own batches claim what they write)."""
 
 
 def broker_urls(bootstrap: str) -> list[str]:
@@ -92,9 +95,11 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
         producer_acks=-1,
         datadir=str(settings.var_dir / "faust"),
     )
+    with_fetch_wait(app, settings.fetch_max_wait_ms)
     worker_name = f"{socket.gethostname()}-{os.getpid()}"
     inbound = app.topic(*settings.topics.inbound, key_type=bytes, value_type=bytes)
     state = ops.WorkerState(processor=processor, started_at=time.time())
+    relay = OutboxRelay(app, processor, worker_name, state.writing)
 
     crashes: list[asyncio.Future[None]] = []
 
@@ -105,30 +110,44 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
 
     @app.agent(inbound, name="archive")
     async def archive(stream: Any) -> None:
-        await _archive(stream, settings, child, state, crash_on_error)
+        await _archive(stream, settings, child, state, relay, crash_on_error)
 
     @app.task
     async def start_processing_child() -> None:
         # Loading the stages takes a moment; do it before the first batch waits on it.
         await child.started()
 
-    @app.timer(interval=0.25, name="outbox-relay")
-    async def relay() -> None:
-        try:
-            while await _relay_chunk(app, processor, worker_name, state.writing):
-                pass
-        except (SQLAlchemyError, KafkaError, ProducerSendError) as exc:
-            # Claimed rows are taken over again once their claim expires: at least once.
-            log.warning("outbox relay paused: %s: %s", type(exc).__name__, str(exc)[:200])
+    @app.timer(interval=LEFTOVER_INTERVAL_S, name="outbox-leftovers")
+    async def leftovers() -> None:
+        while await relay.take_over_leftovers():
+            pass
 
-    @app.timer(interval=max(settings.detection_interval_s, 0.5), name="periodic-stages")
+    quiet_after_s = min(max(settings.detection_interval_s, 0.25), 1.0)
+
+    @app.timer(interval=quiet_after_s, name="periodic-stages")
     async def periodic() -> None:
-        # Pending detection work is done here when no batch arrives to do it.
+        # Batches do the pending (detection) work themselves; this covers a quiet stream, and
+        # forgets what the relay delivered since the last batch.
+        def busy() -> bool:
+            return time.time() - (state.last_batch_at or 0.0) < quiet_after_s
+
+        if busy() or state.writing.locked():
+            return
         async with state.writing:
+            if busy():  # a batch finished while this waited for its turn
+                return
+            delivered = relay.delivered()
             try:
-                await child.tick()
+                claimed = await child.tick(relay.worker, delivered)
             except WarehouseUnavailable as exc:
                 log.warning("periodic work skipped: warehouse unavailable (%s)", exc)
+                return
+        relay.forgotten(delivered)
+        relay.publish_soon(claimed)
+
+    @app.on_before_shutdown.connect
+    async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await relay.close()
 
     @app.timer(interval=5.0, name="lag-and-state-gauges")
     async def gauges() -> None:
@@ -148,6 +167,7 @@ async def _archive(
     settings: Settings,
     child: ProcessingChild,
     state: ops.WorkerState,
+    relay: OutboxRelay,
     on_done: Callable[[asyncio.Task[None]], None],
 ) -> None:
     """Faust keeps gathering while the child writes; batches are written one at a time and
@@ -159,7 +179,12 @@ async def _archive(
             events = await handoff.take(settings.batch_size)
             messages = [to_message(e) for e in events]
             async with state.writing:
-                outcome = await _process_until_committed(child, messages, settings)
+                delivered = relay.delivered()
+                outcome = await _process_until_committed(
+                    child, messages, settings, relay.worker, delivered
+                )
+            relay.forgotten(delivered)
+            relay.publish_soon(outcome.claimed)
             # Only now may these offsets be committed: a crash before this redelivers them.
             for event in events:
                 await stream.ack(event)
@@ -194,14 +219,18 @@ async def _lag_gauges(app: faust.App) -> None:
 
 
 async def _process_until_committed(
-    child: ProcessingChild, messages: Sequence[Message], settings: Settings
+    child: ProcessingChild,
+    messages: Sequence[Message],
+    settings: Settings,
+    claimant: str,
+    delivered: Sequence[int],
 ) -> BatchOutcome:
     """Retry the batch until the warehouse takes it; offsets stay put meanwhile."""
     delays = backoff_delays(max_s=settings.warehouse_retry_max_s)
     while True:
         started = time.perf_counter()
         try:
-            outcome = await child.process(messages)
+            outcome = await child.process(messages, claimant, delivered)
         except WarehouseUnavailable as exc:
             metrics.WAREHOUSE_ERRORS.inc()
             metrics.WAREHOUSE_UP.set(0)
@@ -238,33 +267,3 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
     for key, n in outcome.stats.items():
         if key.startswith("flags_raised:"):
             metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)
-
-
-async def _relay_chunk(
-    app: faust.App, processor: BatchProcessor, worker: str, writing: asyncio.Lock
-) -> int:
-    """Publish one chunk of what committed batches left in the outbox, then forget it.
-
-    Claiming and forgetting take the worker's write turn (SQLite would make a batch wait on a
-    busy lock); batches are written while the chunk is on its way to Kafka.
-    """
-    async with writing:
-        claimed = await asyncio.to_thread(processor.claim_outbox, worker)
-    if not claimed:
-        return 0
-    futures = []
-    for _, o in claimed:
-        try:
-            futures.append(await app.producer.send(o.topic, o.key, o.value, None, None, None))
-        except ProducerSendError as exc:
-            if not isinstance(exc.__cause__, MessageSizeTooLargeError):
-                raise
-            # Never retriable; the state it announces is in the warehouse all the same.
-            metrics.OUTBOX_UNDELIVERABLE.labels(o.topic).inc()
-            log.error("dropping a %d-byte message for %s: %s", len(o.value), o.topic, exc)
-    await asyncio.gather(*futures)
-    for _, o in claimed:
-        metrics.MESSAGES_PRODUCED.labels(o.topic).inc()
-    async with writing:
-        await asyncio.to_thread(processor.forget_outbox, [i for i, _ in claimed])
-    return len(claimed)

@@ -20,7 +20,7 @@ from pipeline.service import BatchProcessor
 from pipeline.stages import build_stages
 from pipeline.triage import Message
 from pipeline.warehouse.engine import make_engine
-from pipeline.warehouse.writer import BatchOutcome
+from pipeline.warehouse.writer import BatchOutcome, Claimed
 
 
 class WarehouseUnavailable(PipelineError):
@@ -60,14 +60,14 @@ def _warehouse_errors() -> Iterator[None]:
         raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
 
 
-def _process(messages: Sequence[Message]) -> BatchOutcome:
+def _process(messages: Sequence[Message], claimant: str, delivered: list[int]) -> BatchOutcome:
     with _warehouse_errors():
-        return _in_child["processor"].process(messages)
+        return _in_child["processor"].process(messages, claimant=claimant, delivered=delivered)
 
 
-def _tick() -> int:
+def _tick(claimant: str, delivered: list[int]) -> list[Claimed]:
     with _warehouse_errors():
-        return _in_child["processor"].tick()
+        return _in_child["processor"].tick(claimant=claimant, delivered=delivered)
 
 
 class ProcessingChild:
@@ -86,11 +86,15 @@ class ProcessingChild:
         """Wait until the child has loaded its stages (a broken start raises here)."""
         await asyncio.wrap_future(self._pool.submit(_ready))
 
-    async def process(self, messages: Sequence[Message]) -> BatchOutcome:
-        return await asyncio.wrap_future(self._pool.submit(_process, list(messages)))
+    async def process(
+        self, messages: Sequence[Message], claimant: str, delivered: Sequence[int] = ()
+    ) -> BatchOutcome:
+        """BatchProcessor.process in the child (see there for the outbox arguments)."""
+        future = self._pool.submit(_process, list(messages), claimant, list(delivered))
+        return await asyncio.wrap_future(future)
 
-    async def tick(self) -> int:
-        return await asyncio.wrap_future(self._pool.submit(_tick))
+    async def tick(self, claimant: str, delivered: Sequence[int] = ()) -> list[Claimed]:
+        return await asyncio.wrap_future(self._pool.submit(_tick, claimant, list(delivered)))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -51,7 +51,13 @@ class Settings(BaseSettings):
     )
     heartbeat_interval_s: float = Field(default=3.0, gt=0)
     batch_size: int = Field(default=2000, ge=1, le=20_000)
-    batch_wait_s: float = Field(default=0.2, gt=0, le=60)
+    batch_wait_s: float = Field(default=0.05, gt=0, le=60)
+    fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=0,
+        le=60_000,
+        description="Longest the broker may hold a fetch before answering (fetch.max.wait.ms).",
+    )
     warehouse_retry_max_s: float = Field(default=30.0, gt=0)
     stages: Literal["full", "archive"] = Field(
         default="full",

@@ -16,6 +16,7 @@ from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.writer import (
     BatchContext,
     BatchOutcome,
+    Claimed,
     Outgoing,
     Stage,
     write_batch,
@@ -40,10 +41,19 @@ class BatchProcessor:
     def __post_init__(self) -> None:
         self._sessions = session_factory(self.engine)
 
-    def process(self, messages: Sequence[Message]) -> BatchOutcome:
+    def process(
+        self,
+        messages: Sequence[Message],
+        *,
+        claimant: str | None = None,
+        delivered: Sequence[int] = (),
+    ) -> BatchOutcome:
+        """Write one batch; the outbox rows in ``delivered`` (published since) are forgotten in
+        the same transaction, and what the batch adds to the outbox is claimed for ``claimant``."""
         now = self.clock()
         batch = triage(messages, self.topics, now)
         with self._sessions.begin() as session:
+            outbox.forget(session, delivered)
             return write_batch(
                 session,
                 batch,
@@ -51,19 +61,21 @@ class BatchProcessor:
                 deadletter_topic=self.topics.deadletter,
                 enrich=self.enrich,
                 stages=self.stages,
+                claimant=claimant,
             )
 
-    def tick(self) -> int:
-        """Run the stages' periodic work (e.g. pending detection) in its own transaction."""
+    def tick(self, *, claimant: str | None = None, delivered: Sequence[int] = ()) -> list[Claimed]:
+        """Run the stages' periodic work (e.g. pending detection) in its own transaction; the
+        outbox arguments work as in ``process``."""
         now = self.clock()
         with self._sessions.begin() as session:
+            outbox.forget(session, delivered)
             ctx = BatchContext(session=session, now=now, new=[])
             for stage in self.stages:
                 periodic = getattr(stage, "tick", None)
                 if periodic is not None:
                     periodic(ctx)
-            write_outbox(session, ctx.outbox, now)
-            return len(ctx.outbox)
+            return write_outbox(session, ctx.outbox, now, claimant)
 
     def gauges(self) -> dict[str, object]:
         with self._sessions() as session:

@@ -49,6 +49,10 @@ class Outgoing:
     value: bytes
 
 
+Claimed = tuple[int, Outgoing]
+"""An outbox row id and its message, claimed by one worker to publish and then forget."""
+
+
 @dataclass
 class BatchContext:
     """What stages share while one batch is written."""
@@ -77,6 +81,8 @@ class BatchOutcome:
     dead_by_reason: Mapping[str, int]
     by_type: Mapping[str, int]
     stats: Mapping[str, int]
+    claimed: Sequence[Claimed] = ()
+    """Outbox messages this batch wrote, already claimed for the caller to publish."""
 
 
 def write_batch(
@@ -87,8 +93,13 @@ def write_batch(
     deadletter_topic: str,
     enrich: Callable[[BatchContext], None] | None = None,
     stages: Sequence[Stage] = (),
+    claimant: str | None = None,
 ) -> BatchOutcome:
-    """Archive a batch idempotently; stages see only events never archived before."""
+    """Archive a batch idempotently; stages see only events never archived before.
+
+    With ``claimant``, the outbox messages the batch writes are claimed for it at once and
+    returned in the outcome, so its relay publishes them without claiming them first.
+    """
     dead_rows = [
         {
             "dead_letter_id": d.dead_letter_id,
@@ -124,7 +135,7 @@ def write_batch(
     _project(session, ctx)
     for stage in stages:
         stage(ctx)
-    write_outbox(session, ctx.outbox, now)
+    claimed = write_outbox(session, ctx.outbox, now, claimant)
     by_type: dict[str, int] = {}
     for a in new:
         by_type[a.event.event_type] = by_type.get(a.event.event_type, 0) + 1
@@ -135,6 +146,7 @@ def write_batch(
         dead_by_reason=dict(Counter(d.record.reason for d in batch.dead)),
         by_type=by_type,
         stats=ctx.stats,
+        claimed=claimed,
     )
 
 
@@ -192,12 +204,27 @@ def _merge_tickets(session: Session, events: list[TicketEvent]) -> None:
     upsert(session, table, list(merged.values()), ("ticket_id",))
 
 
-def write_outbox(session: Session, outgoing: Sequence[Outgoing], now: datetime) -> None:
-    if outgoing:
-        session.execute(
-            TABLES["outbox"].insert(),
-            [
-                {"topic": o.topic, "key": o.key, "value": o.value, "created_at": now}
-                for o in outgoing
-            ],
-        )
+def write_outbox(
+    session: Session, outgoing: Sequence[Outgoing], now: datetime, claimant: str | None = None
+) -> list[Claimed]:
+    """Store messages to publish after commit; claimed for ``claimant`` (and returned with their
+    ids, in order) when one is given, else left for any relay to claim."""
+    if not outgoing:
+        return []
+    table = TABLES["outbox"]
+    rows = [
+        {
+            "topic": o.topic,
+            "key": o.key,
+            "value": o.value,
+            "created_at": now,
+            "claimed_by": claimant,
+            "claimed_at": now if claimant else None,
+        }
+        for o in outgoing
+    ]
+    if claimant is None:
+        session.execute(table.insert(), rows)
+        return []
+    ids = session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(zip(ids, outgoing, strict=True))
