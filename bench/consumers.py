@@ -201,6 +201,11 @@ class NaiveApp:
     def processed(self) -> int:
         return self._count_and_last()[0]
 
+    def archived_at(self) -> dict[str, float]:
+        """event_id -> epoch seconds its row was written (just before its own commit)."""
+        with sqlite3.connect(self.db_path, timeout=30) as conn:
+            return dict(conn.execute("SELECT event_id, archived_at FROM events").fetchall())
+
     def finished_at(self) -> float | None:
         return self._count_and_last()[1]
 

@@ -11,7 +11,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, select
 
-from bench.consumers import OursWorker
+from bench.consumers import NaiveApp, OursWorker
 from bench.load import publish_paced
 from bench.measure import (
     Bucket,
@@ -97,6 +97,47 @@ def measure_latency(
             "max_s": _round(max(seconds)) if seconds else None,
             "changes": sorted({m.change for m in matched}),
         },
+    }
+
+
+def measure_naive_latency(
+    harness: Harness,
+    app: NaiveApp,
+    settings: Settings,
+    messages: Sequence[EncodedMessage],
+    already: int,
+    per_second: float,
+) -> dict[str, Any]:
+    """The same window for the naive app, which commits each event as it archives it: its
+    ``archived_at`` stamps give publish->archive exactly. It has no detection, so no flags."""
+    run = publish_paced(harness.producer, settings.topics, messages, per_second)
+    wait_until(
+        lambda: app.processed() >= already + len(messages),
+        timeout_s=harness.timeout_s,
+        check=app.check,
+        what="naive latency window archived",
+    )
+    stamps = app.archived_at()
+    seconds = [stamps[eid] - at for eid, at in run.published_at.items() if eid in stamps]
+    quantiles = {f"p{round(q * 100)}_s": _round(nearest_rank(seconds, q)) for q in QUANTILES}
+    return {
+        "offered_events_per_s": per_second,
+        "achieved_events_per_s": round(len(messages) / run.seconds) if run.seconds else None,
+        "events": len(messages),
+        "window_s": round(run.seconds, 1),
+        "publish_to_archive": {**quantiles, "observations": len(seconds), "bucket_bounds_s": []},
+        "publish_to_archived_at": quantiles,
+        "publish_to_flag": {
+            "flag_messages_in_window": None,
+            "matched": None,
+            "unmatched": None,
+            "p50_s": None,
+            "p95_s": None,
+            "p99_s": None,
+            "max_s": None,
+            "changes": [],
+        },
+        "method": "archived_at stamps (the naive app has no histogram and no detection)",
     }
 
 

@@ -202,15 +202,17 @@ def _latency(latency: Mapping[str, Any]) -> list[str]:
     )
     if rows:
         lines += [
-            "publish->archive: the worker's `aftersales_publish_to_archive_seconds` histogram "
-            "(record timestamp -> batch commit), scraped before and after the window; quantiles "
-            "interpolated linearly inside buckets (Prometheus' histogram_quantile), bucket bounds "
-            f"{', '.join(str(b) for b in bounds)} s, so values are only as fine as those. "
+            "publish->archive (ours): the worker's `aftersales_publish_to_archive_seconds` "
+            "histogram (record timestamp -> batch commit), scraped before and after the window; "
+            "quantiles interpolated linearly inside buckets (Prometheus' histogram_quantile), "
+            f"bucket bounds {', '.join(str(b) for b in bounds)} s, so values are only as fine "
+            "as those. "
             "The window runs on the worker that has just archived the throughput stream, with "
             "the continuation of the same simulated stream. *stamp*: per event, the "
             "`events.archived_at` stamp minus its publish time (exact percentiles, but the "
             "worker stamps a batch when it starts it, so this leaves out the batch's own "
-            "processing and commit: a lower bound).",
+            "processing and commit: a lower bound). The naive app stamps each row just before "
+            "its own commit, so both of its columns are that stamp (exact).",
             "",
             "publish->flag: every message on `<prefix>.defect-flags.v1` stamped after the window "
             "opened; latency = its record timestamp - the latest publish time among the events of "

@@ -175,8 +175,12 @@ def run_raw(
 
 
 def run_naive(
-    harness: Harness, messages: Sequence[EncodedMessage], max_s: float | None
+    harness: Harness,
+    messages: Sequence[EncodedMessage],
+    max_s: float | None,
+    then: Callable[[NaiveApp, Settings, Throughput], None] | None = None,
 ) -> Throughput:
+    """The naive app's throughput; ``then`` runs on the same app before it stops."""
     settings = harness.topics_for("bench-naive")
     app = NaiveApp.start(
         harness.workdir,
@@ -187,7 +191,10 @@ def run_naive(
         harness.timings,
     )
     try:
-        return measure_throughput(harness, "naive baseline", app, settings, messages, max_s=max_s)
+        result = measure_throughput(harness, "naive baseline", app, settings, messages, max_s=max_s)
+        if then is not None:
+            then(app, settings, result)
+        return result
     finally:
         app.stop()
 

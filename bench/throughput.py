@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.latency import measure_latency
+from bench.consumers import NaiveApp
+from bench.latency import measure_latency, measure_naive_latency
 from bench.load import BATCH_BYTES, CLIENT, COMPRESSION, LINGER_MS, close, make_producer
 from bench.profiling import run_memory, run_profile
 from bench.report import render_markdown, summary_lines, targets
@@ -28,6 +29,7 @@ from bench.scenarios import Harness, Throughput, measure_throughput, ours, run_n
 from bench.stream import EncodedMessage, generate
 from bench.warehouses import WarehouseKind
 from pipeline.broker import EmbeddedBroker
+from pipeline.config import Settings
 from pipeline.worker_process import wait_until
 
 RESULTS = Path(__file__).parent / "results"
@@ -89,12 +91,7 @@ def run_ours(
         if not latency_messages:
             return result, None
         if result.events_per_s < args.latency_rate:
-            return result, {
-                "skipped": f"its capacity ({result.events_per_s:,}/s) is below the offered "
-                f"{args.latency_rate:,.0f}/s, so its latency only grows with the window",
-                "capacity_below_load": True,
-                "offered_events_per_s": args.latency_rate,
-            }
+            return result, _below_load(result, args)
         wait_until(
             lambda: worker.processed() >= len(messages),
             timeout_s=harness.timeout_s,
@@ -107,6 +104,49 @@ def run_ours(
         p99 = latency["publish_to_archive"]["p99_s"]
         print(f"  {result.scenario} at {args.latency_rate:.0f}/s: p99 publish->archive {p99} s")
         return result, latency
+
+
+def _below_load(result: Throughput, args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "skipped": f"its capacity ({result.events_per_s:,}/s) is below the offered "
+        f"{args.latency_rate:,.0f}/s, so its latency only grows with the window",
+        "capacity_below_load": True,
+        "offered_events_per_s": args.latency_rate,
+    }
+
+
+def run_naive_with_latency(
+    harness: Harness,
+    args: argparse.Namespace,
+    messages: list[EncodedMessage],
+    latency_messages: list[EncodedMessage],
+    results: dict[str, Any],
+) -> None:
+    """The naive app's throughput on a prefix, then (if it can keep up) the latency window."""
+    prefix = messages[: args.naive_events]
+
+    def latency(app: NaiveApp, settings: Settings, result: Throughput) -> None:
+        if not latency_messages:
+            return
+        if result.events_per_s < args.latency_rate:
+            results["latency"]["naive baseline"] = _below_load(result, args)
+            return
+        wait_until(
+            lambda: app.processed() >= len(prefix),
+            timeout_s=harness.timeout_s,
+            check=app.check,
+            what="naive backlog drained before the latency window",
+        )
+        window = measure_naive_latency(
+            harness, app, settings, latency_messages, len(prefix), args.latency_rate
+        )
+        results["latency"]["naive baseline"] = window
+        p99 = window["publish_to_archive"]["p99_s"]
+        print(f"  naive baseline at {args.latency_rate:.0f}/s: p99 publish->archive {p99} s")
+
+    result = run_naive(harness, prefix, args.naive_max_s, then=latency)
+    print(f"  naive baseline: {result.events_per_s:,} events/s", flush=True)
+    results["scenarios"].append(result.as_dict())
 
 
 def _git(*args: str) -> str:
@@ -194,13 +234,7 @@ def run_scenarios(
     print("raw ceiling …", flush=True)
     results["scenarios"] += [r.as_dict() for r in run_raw(harness, messages, args.max_s)]
     print("naive baseline …", flush=True)
-    results["scenarios"].append(
-        run_naive(harness, messages[: args.naive_events], args.naive_max_s).as_dict()
-    )
-    results["latency"]["naive baseline"] = {
-        "skipped": "its capacity (see throughput) is below the offered load, so its latency "
-        "only grows with the window"
-    }
+    run_naive_with_latency(harness, args, messages, latency_messages, results)
     for kind in ("sqlite", "postgresql"):
         print(f"{LABELS[kind]} …", flush=True)
         result, latency = run_ours(harness, kind, messages, latency_messages, args)

@@ -50,7 +50,7 @@ BATCH_SECONDS = Histogram(
 PUBLISH_TO_ARCHIVE_SECONDS = Histogram(
     "aftersales_publish_to_archive_seconds",
     "From the Kafka record timestamp (publish time) to the archive commit.",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300),
     registry=REGISTRY,
 )
 CONSUMER_LAG = Gauge(
