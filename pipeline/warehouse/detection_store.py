@@ -10,7 +10,21 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    SQLColumnExpression,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
@@ -64,22 +78,34 @@ class SqlCountStore:
         wanted = list(dict.fromkeys(signatures))
         found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
         t = SignatureCountRow
+        day = day_number(self.session, t.day)
+        key_columns = (t.brand, t.model, t.variant, t.component)
+        conn = self.session.connection()
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            query = select(t.brand, t.model, t.variant, t.component, t.day, t.n, t.severe).where(
-                tuple_(t.brand, t.model, t.variant, t.component).in_(
+            query = select(t.brand, t.model, t.variant, t.component, day, t.n, t.severe).where(
+                tuple_(*key_columns).in_(
                     [(s.brand, s.model, s.variant, s.component) for s in chunk]
                 )
             )
             if since is not None:
                 query = query.where(t.day >= since)
-            for brand, model, variant, component, day, n, severe in self.session.execute(query):
+            # Day numbers from the database: a long history is many rows, and each date costs.
+            for brand, model, variant, component, ordinal, n, severe in conn.execute(query):
                 found.setdefault((brand, model, variant, component), []).append(
-                    (day.toordinal(), n, severe)
+                    (ordinal, n, severe)
                 )
         return {
             s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
         }
+
+
+def day_number(session: Session, column: SQLColumnExpression[date]) -> ColumnElement[int]:
+    """``column``'s ``date.toordinal()``, computed by the database (no date object per row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(column - literal(date(1, 1, 1), Date) + 1, Integer)
+    # SQLite stores ISO dates; julianday('0001-01-01') is 1721425.5 and its ordinal is 1.
+    return sql_cast(func.julianday(column) - 1721424.5, Integer)
 
 
 def _series(rows: list[tuple[int, int, int]]) -> Series:

@@ -89,3 +89,23 @@ def test_slow_arrival_and_fast_replay_give_identical_flags(tmp_path) -> None:  #
         engine.dispose()
     assert results[0] == results[1]
     assert results[0], "the stream must raise at least one flag"
+
+
+@both_warehouses()
+def test_stored_counts_read_back_as_the_same_day_series(warehouse: Engine) -> None:
+    from datetime import date
+
+    from pipeline.detection import DayCount, Signature
+    from pipeline.warehouse.detection_store import SqlCountStore
+
+    sig = Signature("Helio", "ThermoSplit 9", "rev B", "HVAC.COMPRESSOR")
+    days = [date(1999, 12, 31), date(2024, 2, 29), date(2024, 3, 1), date(2038, 1, 19)]
+    with session_factory(warehouse).begin() as session:
+        SqlCountStore(session).add({(sig, d): DayCount(i + 1, i) for i, d in enumerate(days)})
+    with session_factory(warehouse)() as session:
+        store = SqlCountStore(session)
+        series = store.series([sig])[sig]
+        recent = store.series([sig], since=date(2024, 3, 1))[sig]
+    assert list(series.days) == [d.toordinal() for d in days]
+    assert (list(series.n), list(series.severe)) == ([1, 2, 3, 4], [0, 1, 2, 3])
+    assert list(recent.days) == [date(2024, 3, 1).toordinal(), date(2038, 1, 19).toordinal()]
