@@ -15,12 +15,13 @@ import platform
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.consumers import NaiveApp
+from bench.consumers import ConsumerUnderTest, NaiveApp
 from bench.latency import measure_latency, measure_naive_latency
 from bench.load import BATCH_BYTES, CLIENT, COMPRESSION, LINGER_MS, close, make_producer
 from bench.profiling import run_memory, run_profile
@@ -90,29 +91,46 @@ def run_ours(
         print(f"  {result.scenario}: {result.events_per_s:,} events/s", flush=True)
         if not latency_messages:
             return result, None
-        if result.events_per_s < args.latency_rate:
-            return result, _below_load(result, args)
-        wait_until(
-            lambda: worker.processed() >= len(messages),
-            timeout_s=harness.timeout_s,
-            check=worker.check,
-            what="backlog drained before the latency window",
+        latency = latency_window(
+            harness,
+            args,
+            worker,
+            result,
+            len(messages),
+            lambda: measure_latency(
+                harness, worker, settings, latency_messages, len(messages), args.latency_rate
+            ),
         )
-        latency = measure_latency(
-            harness, worker, settings, latency_messages, len(messages), args.latency_rate
-        )
-        p99 = latency["publish_to_archive"]["p99_s"]
-        print(f"  {result.scenario} at {args.latency_rate:.0f}/s: p99 publish->archive {p99} s")
         return result, latency
 
 
-def _below_load(result: Throughput, args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "skipped": f"its capacity ({result.events_per_s:,}/s) is below the offered "
-        f"{args.latency_rate:,.0f}/s, so its latency only grows with the window",
-        "capacity_below_load": True,
-        "offered_events_per_s": args.latency_rate,
-    }
+def latency_window(
+    harness: Harness,
+    args: argparse.Namespace,
+    consumer: ConsumerUnderTest,
+    result: Throughput,
+    already: int,
+    measure: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """``measure`` once ``consumer`` has caught up with the ``already`` events of its throughput
+    run; a consumer slower than the offered load is reported as such instead."""
+    if result.events_per_s < args.latency_rate:
+        return {
+            "skipped": f"its capacity ({result.events_per_s:,}/s) is below the offered "
+            f"{args.latency_rate:,.0f}/s, so its latency only grows with the window",
+            "capacity_below_load": True,
+            "offered_events_per_s": args.latency_rate,
+        }
+    wait_until(
+        lambda: consumer.processed() >= already,
+        timeout_s=harness.timeout_s,
+        check=consumer.check,
+        what=f"{result.scenario}: backlog drained before the latency window",
+    )
+    latency = measure()
+    p99 = latency["publish_to_archive"]["p99_s"]
+    print(f"  {result.scenario} at {args.latency_rate:.0f}/s: p99 publish->archive {p99} s")
+    return latency
 
 
 def run_naive_with_latency(
@@ -128,21 +146,16 @@ def run_naive_with_latency(
     def latency(app: NaiveApp, settings: Settings, result: Throughput) -> None:
         if not latency_messages:
             return
-        if result.events_per_s < args.latency_rate:
-            results["latency"]["naive baseline"] = _below_load(result, args)
-            return
-        wait_until(
-            lambda: app.processed() >= len(prefix),
-            timeout_s=harness.timeout_s,
-            check=app.check,
-            what="naive backlog drained before the latency window",
+        results["latency"]["naive baseline"] = latency_window(
+            harness,
+            args,
+            app,
+            result,
+            len(prefix),
+            lambda: measure_naive_latency(
+                harness, app, settings, latency_messages, len(prefix), args.latency_rate
+            ),
         )
-        window = measure_naive_latency(
-            harness, app, settings, latency_messages, len(prefix), args.latency_rate
-        )
-        results["latency"]["naive baseline"] = window
-        p99 = window["publish_to_archive"]["p99_s"]
-        print(f"  naive baseline at {args.latency_rate:.0f}/s: p99 publish->archive {p99} s")
 
     result = run_naive(harness, prefix, args.naive_max_s, then=latency)
     print(f"  naive baseline: {result.events_per_s:,} events/s", flush=True)

@@ -142,8 +142,7 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
             except WarehouseUnavailable as exc:
                 log.warning("periodic work skipped: warehouse unavailable (%s)", exc)
                 return
-        relay.forgotten(delivered)
-        relay.publish_soon(claimed)
+        relay.committed(delivered, claimed)
 
     @app.on_before_shutdown.connect
     async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -183,8 +182,7 @@ async def _archive(
                 outcome = await _process_until_committed(
                     child, messages, settings, relay.worker, delivered
                 )
-            relay.forgotten(delivered)
-            relay.publish_soon(outcome.claimed)
+            relay.committed(delivered, outcome.claimed)
             # Only now may these offsets be committed: a crash before this redelivers them.
             for event in events:
                 await stream.ack(event)

@@ -49,13 +49,11 @@ class OutboxRelay:
         """Ids published and not yet forgotten: pass them to the next batch or tick."""
         return list(self._delivered)
 
-    def forgotten(self, ids: Sequence[int]) -> None:
-        """The warehouse committed the deletion of ``ids``."""
-        gone = set(ids)
+    def committed(self, forgotten: Sequence[int], claimed: Sequence[Claimed]) -> None:
+        """A batch or tick committed: it deleted ``forgotten`` (what ``delivered`` gave it) and
+        claimed ``claimed``, published in the background after every chunk handed over before."""
+        gone = set(forgotten)
         self._delivered = [i for i in self._delivered if i not in gone]
-
-    def publish_soon(self, claimed: Sequence[Claimed]) -> None:
-        """Publish ``claimed`` in the background, after every chunk handed over before it."""
         if not claimed:
             return
         task = asyncio.ensure_future(self._publish(claimed))
@@ -87,7 +85,7 @@ class OutboxRelay:
         except SQLAlchemyError as exc:
             log.warning("delivered outbox rows left for a later relay: %s", type(exc).__name__)
             return
-        self.forgotten(delivered)
+        self.committed(delivered, ())
 
     async def _publish(self, claimed: Sequence[Claimed]) -> None:
         async with self._turn:

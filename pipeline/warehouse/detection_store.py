@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
 from pipeline.detection.ports import InMemoryInstalledBase, Series
+from pipeline.warehouse.engine import dialect_name
 from pipeline.warehouse.tables import (
     ComplaintRow,
     DefectFlagRow,
@@ -102,7 +103,7 @@ class SqlCountStore:
 
 def day_number(session: Session, column: SQLColumnExpression[date]) -> ColumnElement[int]:
     """``column``'s ``date.toordinal()``, computed by the database (no date object per row)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         return type_coerce(column - literal(date(1, 1, 1), Date) + 1, Integer)
     # SQLite stores ISO dates; julianday('0001-01-01') is 1721425.5 and its ordinal is 1.
     return sql_cast(func.julianday(column) - 1721424.5, Integer)
