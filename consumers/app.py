@@ -8,7 +8,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
 from consumers.handoff import Handoff
-from consumers.isolation import ProcessingChild, WarehouseUnavailable
+from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavailable
 from consumers.relay import OutboxRelay
 from consumers.transport import with_fetch_wait
 from pipeline import metrics
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 LEFTOVER_INTERVAL_S = 5.0
 """How often a worker looks for outbox rows nobody holds (its own batches claim what they write)."""
+QUIET_AFTER_S = 1.0
+"""A stream with no batch for this long has delivered outbox rows forgotten by a timer."""
+MIN_DETECTION_GAP_S = 0.1
 
 
 def broker_urls(bootstrap: str) -> list[str]:
@@ -67,11 +70,16 @@ def to_message(event: Any) -> Message:
     return Message(m.topic, m.partition, m.offset, m.key, m.value, int(ts * 1000) if ts else None)
 
 
-def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingChild) -> faust.App:
+def create_app(
+    settings: Settings,
+    processor: BatchProcessor,
+    child: ProcessingChild,
+    detector: DetectionChild,
+) -> faust.App:
     """Build the worker's Faust app; nothing connects until it starts.
 
-    Batches and periodic stage work run in ``child``; ``processor`` (no stages) serves the outbox
-    relay, the gauges and the readiness check in this process.
+    Batches run in ``child``, detection rounds in ``detector``; ``processor`` (no stages) serves
+    the outbox relay, the gauges and the readiness check in this process.
     """
     app = faust.App(
         settings.consumer_group,
@@ -113,36 +121,44 @@ def create_app(settings: Settings, processor: BatchProcessor, child: ProcessingC
         await _archive(stream, settings, child, state, relay, crash_on_error)
 
     @app.task
-    async def start_processing_child() -> None:
+    async def start_children() -> None:
         # Loading the stages takes a moment; do it before the first batch waits on it.
-        await child.started()
+        await asyncio.gather(child.started(), detector.started())
 
     @app.timer(interval=LEFTOVER_INTERVAL_S, name="outbox-leftovers")
     async def leftovers() -> None:
         while await relay.take_over_leftovers():
             pass
 
-    quiet_after_s = min(max(settings.detection_interval_s, 0.25), 1.0)
-
-    @app.timer(interval=quiet_after_s, name="periodic-stages")
-    async def periodic() -> None:
-        # Batches do the pending (detection) work themselves; this covers a quiet stream, and
-        # forgets what the relay delivered since the last batch.
+    @app.timer(interval=QUIET_AFTER_S, name="forget-delivered")
+    async def forget_delivered() -> None:
+        # Batches forget what the relay delivered; on a quiet stream this does it instead.
         def busy() -> bool:
-            return time.time() - (state.last_batch_at or 0.0) < quiet_after_s
+            return time.time() - (state.last_batch_at or 0.0) < QUIET_AFTER_S
 
-        if busy() or state.writing.locked():
+        delivered = relay.delivered()
+        if not delivered or busy() or state.writing.locked():
             return
         async with state.writing:
             if busy():  # a batch finished while this waited for its turn
                 return
-            delivered = relay.delivered()
             try:
-                claimed = await child.tick(relay.worker, delivered)
-            except WarehouseUnavailable as exc:
-                log.warning("periodic work skipped: warehouse unavailable (%s)", exc)
+                await asyncio.to_thread(processor.forget_outbox, delivered)
+            except SQLAlchemyError as exc:
+                log.warning("delivered outbox rows kept for later: %s", type(exc).__name__)
                 return
-        relay.committed(delivered, claimed)
+        relay.committed(delivered, ())
+
+    @app.timer(interval=max(settings.detection_interval_s, MIN_DETECTION_GAP_S), name="detector")
+    async def detect() -> None:
+        # Rounds run beside batches (their own process and transaction), one at a time.
+        try:
+            outcome = await detector.round(relay.worker)
+        except WarehouseUnavailable as exc:
+            log.warning("detection round skipped: warehouse unavailable (%s)", exc)
+            return
+        relay.committed((), outcome.claimed)
+        _count_flags(outcome.stats)
 
     @app.on_before_shutdown.connect
     async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -262,6 +278,10 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
     for reason, n in outcome.dead_by_reason.items():
         metrics.DEAD_LETTERS.labels(reason).inc(n)
         log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
-    for key, n in outcome.stats.items():
+    _count_flags(outcome.stats)
+
+
+def _count_flags(stats: Mapping[str, int]) -> None:
+    for key, n in stats.items():
         if key.startswith("flags_raised:"):
             metrics.FLAGS_RAISED.labels(key.partition(":")[2]).inc(n)

@@ -1,4 +1,5 @@
-"""Batch processing in a child process, so warehouse work never competes with Faust for the GIL."""
+"""Batches and detection rounds in child processes, so neither competes with Faust (or each
+other) for the GIL."""
 
 from __future__ import annotations
 
@@ -9,46 +10,49 @@ import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import children
 from pipeline.config import Settings
+from pipeline.detector import DetectionRunner, RoundOutcome
 from pipeline.errors import PipelineError
 from pipeline.logs import logging_config
 from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
+from pipeline.stages import build_detector, build_stages
 from pipeline.triage import Message
 from pipeline.warehouse.engine import make_engine
-from pipeline.warehouse.writer import BatchOutcome, Claimed
+from pipeline.warehouse.writer import BatchOutcome
 
 
 class WarehouseUnavailable(PipelineError):
     """The child's warehouse transaction failed; the batch is retried, offsets stay put."""
 
 
-_in_child: dict[str, BatchProcessor] = {}
-"""The child's processor, set by its initializer (module state: one per child process)."""
+_in_child: dict[str, Any] = {}
+"""The child's processor or detection runner, set by its initializer (one per child process)."""
 
 
-def _start_child(settings: Settings) -> None:
+def _start_child(settings: Settings, role: str) -> None:
     # A SIGKILLed worker must not leave its child behind; a SIGTERM or Ctrl-C sent to the whole
     # process group must not cut a batch short: the worker stops, then closes the child.
     children.die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.config.dictConfig(logging_config(settings))
+    engine = make_engine(settings.warehouse_url)
+    if role == "detection":
+        _in_child[role] = DetectionRunner(engine, build_detector(settings))
+        return
     enrich, stages = build_stages(settings)
-    _in_child["processor"] = BatchProcessor(
-        engine=make_engine(settings.warehouse_url),
-        topics=settings.topics,
-        enrich=enrich,
-        stages=stages,
+    _in_child[role] = BatchProcessor(
+        engine=engine, topics=settings.topics, enrich=enrich, stages=stages
     )
 
 
 def _ready() -> bool:
-    return "processor" in _in_child
+    return bool(_in_child)
 
 
 @contextmanager
@@ -62,16 +66,20 @@ def _warehouse_errors() -> Iterator[None]:
 
 def _process(messages: Sequence[Message], claimant: str, delivered: list[int]) -> BatchOutcome:
     with _warehouse_errors():
-        return _in_child["processor"].process(messages, claimant=claimant, delivered=delivered)
+        processor: BatchProcessor = _in_child["batches"]
+        return processor.process(messages, claimant=claimant, delivered=delivered)
 
 
-def _tick(claimant: str, delivered: list[int]) -> list[Claimed]:
+def _detect(claimant: str) -> RoundOutcome:
     with _warehouse_errors():
-        return _in_child["processor"].tick(claimant=claimant, delivered=delivered)
+        runner: DetectionRunner = _in_child["detection"]
+        return runner.run(claimant)
 
 
-class ProcessingChild:
-    """One child process holding the worker's stages; batches and ticks run there in turn."""
+class _Child:
+    """One spawned child process that runs one role's calls in turn."""
+
+    role = ""
 
     def __init__(self, settings: Settings) -> None:
         self._pool = ProcessPoolExecutor(
@@ -79,12 +87,31 @@ class ProcessingChild:
             # Spawned, not forked: the parent runs threads and open connections by now.
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_child,
-            initargs=(settings,),
+            initargs=(settings, self.role),
         )
 
     async def started(self) -> None:
-        """Wait until the child has loaded its stages (a broken start raises here)."""
+        """Wait until the child has loaded what it runs (a broken start raises here)."""
         await asyncio.wrap_future(self._pool.submit(_ready))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DetectionChild(_Child):
+    """The worker's detector, evaluating pending signatures while batches go on."""
+
+    role = "detection"
+
+    async def round(self, claimant: str) -> RoundOutcome:
+        """One detector round (DetectionRunner.run) in the child."""
+        return await asyncio.wrap_future(self._pool.submit(_detect, claimant))
+
+
+class ProcessingChild(_Child):
+    """The child holding the worker's stages; batches run there one at a time."""
+
+    role = "batches"
 
     async def process(
         self, messages: Sequence[Message], claimant: str, delivered: Sequence[int] = ()
@@ -92,9 +119,3 @@ class ProcessingChild:
         """BatchProcessor.process in the child (see there for the outbox arguments)."""
         future = self._pool.submit(_process, list(messages), claimant, list(delivered))
         return await asyncio.wrap_future(future)
-
-    async def tick(self, claimant: str, delivered: Sequence[int] = ()) -> list[Claimed]:
-        return await asyncio.wrap_future(self._pool.submit(_tick, claimant, list(delivered)))
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)

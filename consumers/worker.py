@@ -7,7 +7,7 @@ import logging
 from faust.worker import Worker
 
 from consumers.app import create_app
-from consumers.isolation import ProcessingChild
+from consumers.isolation import DetectionChild, ProcessingChild
 from pipeline.config import Settings
 from pipeline.logs import logging_config
 from pipeline.service import BatchProcessor
@@ -24,9 +24,10 @@ def run(settings: Settings) -> None:
     require_current(engine)
     (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
     ensure_topics(settings)
-    child = ProcessingChild(settings)
+    child, detector = ProcessingChild(settings), DetectionChild(settings)
     try:
-        app = create_app(settings, BatchProcessor(engine=engine, topics=settings.topics), child)
+        processor = BatchProcessor(engine=engine, topics=settings.topics)
+        app = create_app(settings, processor, child, detector)
         Worker(
             app,
             loglevel=settings.log_level.lower(),
@@ -34,4 +35,5 @@ def run(settings: Settings) -> None:
             logging_config=logging_config(settings),
         ).execute_from_commandline()
     finally:
+        detector.close()
         child.close()

@@ -67,8 +67,8 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0,
         description=(
-            "Evaluate signatures with new counts at most this often (wall seconds): a signature "
-            "touched by many batches in the interval is evaluated once."
+            "How often (wall seconds) the detector, a process beside the batches, evaluates the "
+            "signatures batches marked: one touched by many batches in between is evaluated once."
         ),
     )
 

@@ -16,11 +16,9 @@ from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.writer import (
     BatchContext,
     BatchOutcome,
-    Claimed,
     Outgoing,
     Stage,
     write_batch,
-    write_outbox,
 )
 from schemas.topics import Topics
 
@@ -63,19 +61,6 @@ class BatchProcessor:
                 stages=self.stages,
                 claimant=claimant,
             )
-
-    def tick(self, *, claimant: str | None = None, delivered: Sequence[int] = ()) -> list[Claimed]:
-        """Run the stages' periodic work (e.g. pending detection) in its own transaction; the
-        outbox arguments work as in ``process``."""
-        now = self.clock()
-        with self._sessions.begin() as session:
-            outbox.forget(session, delivered)
-            ctx = BatchContext(session=session, now=now, new=[])
-            for stage in self.stages:
-                periodic = getattr(stage, "tick", None)
-                if periodic is not None:
-                    periodic(ctx)
-            return write_outbox(session, ctx.outbox, now, claimant)
 
     def gauges(self) -> dict[str, object]:
         with self._sessions() as session:

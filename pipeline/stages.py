@@ -12,6 +12,7 @@ from pipeline.config import Settings
 from pipeline.detection import DetectionParams
 from pipeline.detection.repeats import repair_fact_from_event, repeated_repair
 from pipeline.detection_stage import DetectionStage
+from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
@@ -110,13 +111,14 @@ def build_stages(
     )
     stages: list[Stage] = [
         CaseBookStage(casebook.load_rules(), settings.topics.followups),
-        DetectionStage(
-            DetectionParams(),
-            settings.topics.defect_flags,
-            eval_interval_s=settings.detection_interval_s,
-        ),
+        DetectionStage(),
     ]
     return enrich, stages
+
+
+def build_detector(settings: Settings) -> Detector:
+    """The detector that evaluates what this worker's batches mark pending."""
+    return Detector(DetectionParams(), settings.topics.defect_flags)
 
 
 @dataclass(frozen=True)

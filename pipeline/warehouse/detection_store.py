@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     Integer,
     SQLColumnExpression,
+    bindparam,
     delete,
     func,
     literal,
@@ -39,7 +40,7 @@ from pipeline.warehouse.tables import (
     UnitRow,
     UnitsSoldRow,
 )
-from pipeline.warehouse.upsert import add_counts, insert_ignore, upsert
+from pipeline.warehouse.upsert import add_counts, upsert
 
 _SIG = ("brand", "model", "variant", "component")
 _CHUNK = 400
@@ -118,48 +119,64 @@ def _series(rows: list[tuple[int, int, int]]) -> Series:
 
 
 def mark_pending(session: Session, signatures: Collection[Signature]) -> None:
+    """Mark signatures for the detector; a mark on a pending signature bumps its ``marks``."""
     rows = [
-        dict(zip(_SIG, (s.brand, s.model, s.variant, s.component), strict=True))
+        dict(zip(_SIG, (s.brand, s.model, s.variant, s.component), strict=True)) | {"marks": 1}
         for s in sorted(signatures)
     ]
-    insert_ignore(session, PendingSignatureRow.__table__, rows)  # type: ignore[arg-type]
+    add_counts(
+        session,
+        PendingSignatureRow.__table__,  # type: ignore[arg-type]
+        rows,
+        keys=_SIG,
+        counters=("marks",),
+    )
 
 
-def take_pending(session: Session, limit: int = 2_000) -> list[Signature]:
-    """Claim pending signatures (other workers skip rows locked here) and clear them."""
+def pending(session: Session, limit: int = 2_000) -> dict[Signature, int]:
+    """Pending signatures and their marks, without locking them (batches keep marking)."""
     t = PendingSignatureRow
     rows = session.execute(
-        select(t.brand, t.model, t.variant, t.component)
+        select(t.brand, t.model, t.variant, t.component, t.marks)
         .order_by(t.brand, t.model, t.variant, t.component)
         .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    signatures = [Signature(*r) for r in rows]
-    if signatures:
-        session.execute(
-            delete(t).where(
-                tuple_(t.brand, t.model, t.variant, t.component).in_([tuple(r) for r in rows])
-            )
-        )
-    return signatures
-
-
-def lock_signatures(session: Session, signatures: Collection[Signature]) -> None:
-    """Serialise workers per signature until commit (PostgreSQL; SQLite has one writer anyway).
-
-    A worker evaluating a signature then sees every count another worker committed for it, so
-    the last evaluation of a signature always reads its complete series.
-    """
-    if session.get_bind().dialect.name != "postgresql" or not signatures:
-        return
-    keys = sorted({_lock_key(s) for s in signatures})
-    session.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock(k)) "
-            "FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS ordered"
-        ),
-        {"keys": keys},
     )
+    return {Signature(b, m, v, c): marks for b, m, v, c, marks in rows}
+
+
+def clear_pending(session: Session, seen: Mapping[Signature, int]) -> int:
+    """Clear the signatures evaluated as of ``seen``; one marked again since stays pending."""
+    if not seen:
+        return 0
+    t = PendingSignatureRow
+    stmt = delete(t).where(
+        t.brand == bindparam("b"),
+        t.model == bindparam("m"),
+        t.variant == bindparam("v"),
+        t.component == bindparam("c"),
+        t.marks == bindparam("k"),
+    )
+    rows = [
+        {"b": s.brand, "m": s.model, "v": s.variant, "c": s.component, "k": marks}
+        for s, marks in sorted(seen.items())
+    ]
+    return int(session.connection().execute(stmt, rows).rowcount)
+
+
+def try_lock_signatures(session: Session, signatures: Collection[Signature]) -> set[Signature]:
+    """The signatures this transaction now holds: on PostgreSQL, those no other worker's
+    detector is evaluating (held until commit); SQLite has a single detector, so all of them."""
+    if dialect_name(session) != "postgresql" or not signatures:
+        return set(signatures)
+    by_key = {_lock_key(s): s for s in signatures}
+    held = session.scalars(
+        text(
+            "SELECT k FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered "
+            "WHERE pg_try_advisory_xact_lock(k)"
+        ),
+        {"keys": sorted(by_key)},
+    )
+    return {by_key[k] for k in held}
 
 
 def _lock_key(signature: Signature) -> int:

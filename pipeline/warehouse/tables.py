@@ -298,6 +298,8 @@ class PendingSignatureRow(Base):
     model: Mapped[str] = mapped_column(NameT, primary_key=True)
     variant: Mapped[str] = mapped_column(NameT, primary_key=True)
     component: Mapped[str] = mapped_column(Code, primary_key=True)
+    marks: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Bumped by every batch that marks it: the detector clears only what it evaluated."""
 
 
 class DefectFlagRow(Base):

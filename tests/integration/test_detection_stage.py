@@ -1,14 +1,18 @@
-"""Detection runs in the archive transaction: flags follow stored counts, not batching."""
+"""Batches count, the detector evaluates in rounds of its own: flags follow stored counts."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.config import Settings
-from pipeline.stages import build_stages
+from pipeline.detection import Signature
+from pipeline.detector import DetectionRunner
+from pipeline.stages import build_detector, build_stages
 from pipeline.triage import Message, triage
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import DefectFlagRow, OutboxRow
@@ -24,7 +28,10 @@ T0 = datetime(2023, 1, 2, tzinfo=UTC)
 
 
 def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:
-    enrich, stages = build_stages(Settings(detection_interval_s=0))
+    """Archive in batches of ``batch``, with a detector round after each (a busy detector)."""
+    settings = Settings()
+    enrich, stages = build_stages(settings)
+    detector = DetectionRunner(engine, build_detector(settings), clock=lambda: T0)
     factory = session_factory(engine)
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]
@@ -40,6 +47,7 @@ def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:
                 enrich=enrich,
                 stages=stages,
             )
+        detector.run()
 
 
 def _flags(engine: Engine) -> list[tuple[str, str, str, str, str, str]]:
@@ -109,3 +117,55 @@ def test_stored_counts_read_back_as_the_same_day_series(warehouse: Engine) -> No
     assert list(series.days) == [d.toordinal() for d in days]
     assert (list(series.n), list(series.severe)) == ([1, 2, 3, 4], [0, 1, 2, 3])
     assert list(recent.days) == [date(2024, 3, 1).toordinal(), date(2038, 1, 19).toordinal()]
+
+
+def _sig() -> Signature:
+    return Signature("Helio", "ThermoSplit 9", "rev B", "HVAC.COMPRESSOR")
+
+
+@both_warehouses()
+def test_a_signature_marked_again_during_a_round_stays_pending(warehouse: Engine) -> None:
+    from pipeline.warehouse import detection_store
+    from pipeline.warehouse.watermark import advance_watermark
+
+    sig, other = _sig(), replace(_sig(), component="HVAC.FAN")
+    factory = session_factory(warehouse)
+    with factory.begin() as session:
+        advance_watermark(session, T0)
+        detection_store.mark_pending(session, [sig, other])
+        detection_store.mark_pending(session, [sig])
+    detector = build_detector(Settings())
+    with factory() as session:
+        found = detector.plan(session)
+    assert found is not None
+    assert dict(found.seen) == {sig: 2, other: 1}
+    with factory.begin() as session:  # a batch commits while the round evaluates
+        detection_store.mark_pending(session, [sig])
+    with factory.begin() as session:
+        detector.apply(session, found, T0)
+    with factory() as session:
+        assert detection_store.pending(session) == {sig: 3}
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)
+def test_detectors_of_two_workers_never_evaluate_one_signature_at_once(
+    warehouse: Engine,
+) -> None:
+    from pipeline.warehouse import detection_store
+    from pipeline.warehouse.watermark import advance_watermark
+
+    sig, other = _sig(), replace(_sig(), component="HVAC.FAN")
+    factory = session_factory(warehouse)
+    with factory.begin() as session:
+        advance_watermark(session, T0)
+        detection_store.mark_pending(session, [sig, other])
+    with factory.begin() as first:
+        assert detection_store.try_lock_signatures(first, [sig]) == {sig}
+        with factory.begin() as second:
+            found = build_detector(Settings()).plan(second)
+            assert found is not None
+            assert dict(found.seen) == {other: 1}
+            build_detector(Settings()).apply(second, found, T0)
+    with factory.begin() as session:
+        assert detection_store.pending(session) == {sig: 1}
+        assert detection_store.try_lock_signatures(session, [sig]) == {sig}
