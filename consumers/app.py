@@ -152,12 +152,15 @@ def create_app(
     @app.timer(interval=max(settings.detection_interval_s, MIN_DETECTION_GAP_S), name="detector")
     async def detect() -> None:
         # Rounds run beside batches (their own process and transaction), one at a time.
+        started = time.perf_counter()
         try:
             outcome = await detector.round(relay.worker)
         except WarehouseUnavailable as exc:
             log.warning("detection round skipped: warehouse unavailable (%s)", exc)
             return
         relay.committed((), outcome.claimed)
+        metrics.DETECTION_ROUND_SECONDS.observe(time.perf_counter() - started)
+        metrics.SIGNATURES_EVALUATED.inc(outcome.stats.get("signatures_evaluated", 0))
         _count_flags(outcome.stats)
 
     @app.on_before_shutdown.connect

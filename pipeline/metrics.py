@@ -47,6 +47,17 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+DETECTION_ROUND_SECONDS = Histogram(
+    "aftersales_detection_round_seconds",
+    "Time of one detector round: read pending signatures, evaluate, write changed flags.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+SIGNATURES_EVALUATED = Counter(
+    "aftersales_detection_signatures_evaluated_total",
+    "Signatures the detector evaluated.",
+    registry=REGISTRY,
+)
 PUBLISH_TO_ARCHIVE_SECONDS = Histogram(
     "aftersales_publish_to_archive_seconds",
     "From the Kafka record timestamp (publish time) to the archive commit.",

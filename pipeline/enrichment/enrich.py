@@ -91,11 +91,14 @@ class Enrichment:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, unknowns left out: dates as ISO strings, amounts as decimal strings."""
-        return {
-            name: _jsonable(value)
-            for name in _ENRICHMENT_FIELDS
-            if (value := getattr(self, name)) is not None and value != ()
-        }
+        out: dict[str, Any] = {}
+        for name in _ENRICHMENT_FIELDS:
+            value = getattr(self, name)
+            if value is None or value == ():
+                continue
+            # Most values are plain; checking the type here saves a call per field.
+            out[name] = value if type(value) in _PLAIN else _jsonable(value)
+        return out
 
 
 _ENRICHMENT_FIELDS = tuple(f.name for f in fields(Enrichment))
