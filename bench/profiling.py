@@ -47,7 +47,8 @@ def run_profile(
     total_counts = counts_since(final.get("total", {}), baseline.get("total", {}))
     return {
         "method": (
-            "wall-clock stack samples of every thread of the worker and its processing child every "
+            "wall-clock stack samples of every thread of the worker, its processing child and its "
+            "detector every "
             f"{final.get('interval_s', 0) * 1000:.0f} ms (bench.sampler; py-spy is not "
             "installed), from first publish to last archive; idle waits (epoll, empty thread "
             "pool, Condition.wait, the pipe between worker and child) excluded; "
@@ -64,14 +65,17 @@ def run_profile(
 
 
 def _read_tree(path: Path) -> dict[str, Any]:
-    """The worker's and its processing child's counts, added up."""
-    parent, child = _read(path), _read(child_path(path))
-    merged: dict[str, Any] = {"interval_s": parent.get("interval_s", child.get("interval_s", 0))}
+    """The worker's, its processing child's and its detector's counts, added up."""
+    parts = [_read(path), _read(child_path(path)), _read(child_path(path, "detection"))]
+    merged: dict[str, Any] = {
+        "interval_s": next((p["interval_s"] for p in parts if "interval_s" in p), 0)
+    }
     for key in ("samples", "idle_samples"):
-        merged[key] = int(parent.get(key, 0)) + int(child.get(key, 0))
+        merged[key] = sum(int(p.get(key, 0)) for p in parts)
     for key in ("self", "total"):
-        counts = Counter(parent.get(key, {}))
-        counts.update(child.get(key, {}))
+        counts: Counter[str] = Counter()
+        for p in parts:
+            counts.update(p.get(key, {}))
         merged[key] = dict(counts)
     return merged
 

@@ -3,8 +3,8 @@
 ``python -m bench.sampler OUT.json [INTERVAL_MS]`` runs ``aftersales worker`` (settings from the
 AFTERSALES_* environment) while a daemon thread samples ``sys._current_frames()``. py-spy is
 not installed here, and pyinstrument samples only the thread that started it. The worker's
-processing child is sampled the same way into ``child_path(OUT)``. Counts are dumped every
-second and at exit.
+children (processing, detector) are sampled the same way into ``child_path(OUT, role)``.
+Counts are dumped every second and at exit.
 """
 
 from __future__ import annotations
@@ -94,18 +94,20 @@ def _stack(leaf: FrameType) -> Iterator[FrameType]:
         frame = frame.f_back
 
 
-def child_path(out: Path) -> Path:
-    return out.with_name(f"{out.stem}.child{out.suffix}")
+def child_path(out: Path, role: str = "batches") -> Path:
+    """Where a child's samples go: the processing child's, or (role "detection") the detector's."""
+    name = "child" if role == "batches" else role
+    return out.with_name(f"{out.stem}.{name}{out.suffix}")
 
 
 _CHILD_ENV = "BENCH_SAMPLER_CHILD"
 
 
-def _start_sampled_child(settings: Settings) -> None:
-    """The processing child's initializer, under its own sampler."""
+def _start_sampled_child(settings: Settings, role: str) -> None:
+    """A child's initializer (batches or detection), under its own sampler."""
     out, _, interval_s = os.environ[_CHILD_ENV].rpartition("|")
-    StackSampler(Path(out), float(interval_s)).start()
-    isolation_start(settings)
+    StackSampler(child_path(Path(out), role), float(interval_s)).start()
+    isolation_start(settings, role)
 
 
 def main() -> None:
@@ -114,7 +116,7 @@ def main() -> None:
     sampler = StackSampler(out, interval_ms / 1000)
     sampler.start()
     # The spawned child imports this module to find its initializer and inherits the variable.
-    os.environ[_CHILD_ENV] = f"{child_path(out)}|{interval_ms / 1000}"
+    os.environ[_CHILD_ENV] = f"{out}|{interval_ms / 1000}"
     # By its importable name: run as __main__, this module's functions do not pickle.
     isolation._start_child = importlib.import_module("bench.sampler")._start_sampled_child
     sys.argv = ["aftersales", "worker"]

@@ -74,12 +74,12 @@ def create_app(
     settings: Settings,
     processor: BatchProcessor,
     child: ProcessingChild,
-    detector: DetectionChild,
+    detector: DetectionChild | None,
 ) -> faust.App:
     """Build the worker's Faust app; nothing connects until it starts.
 
-    Batches run in ``child``, detection rounds in ``detector``; ``processor`` (no stages) serves
-    the outbox relay, the gauges and the readiness check in this process.
+    Batches run in ``child``, detection rounds in ``detector`` (none for an archive-only worker);
+    ``processor`` (no stages) serves the outbox relay, the gauges and the readiness check here.
     """
     app = faust.App(
         settings.consumer_group,
@@ -123,7 +123,7 @@ def create_app(
     @app.task
     async def start_children() -> None:
         # Loading the stages takes a moment; do it before the first batch waits on it.
-        await asyncio.gather(child.started(), detector.started())
+        await asyncio.gather(child.started(), *([detector.started()] if detector else []))
 
     @app.timer(interval=LEFTOVER_INTERVAL_S, name="outbox-leftovers")
     async def leftovers() -> None:
@@ -149,19 +149,8 @@ def create_app(
                 return
         relay.committed(delivered, ())
 
-    @app.timer(interval=max(settings.detection_interval_s, MIN_DETECTION_GAP_S), name="detector")
-    async def detect() -> None:
-        # Rounds run beside batches (their own process and transaction), one at a time.
-        started = time.perf_counter()
-        try:
-            outcome = await detector.round(relay.worker)
-        except WarehouseUnavailable as exc:
-            log.warning("detection round skipped: warehouse unavailable (%s)", exc)
-            return
-        relay.committed((), outcome.claimed)
-        metrics.DETECTION_ROUND_SECONDS.observe(time.perf_counter() - started)
-        metrics.SIGNATURES_EVALUATED.inc(outcome.stats.get("signatures_evaluated", 0))
-        _count_flags(outcome.stats)
+    if detector is not None:
+        _detection_rounds(app, settings, detector, relay)
 
     @app.on_before_shutdown.connect
     async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -178,6 +167,25 @@ def create_app(
 
     ops.install(app, state)
     return app
+
+
+def _detection_rounds(
+    app: faust.App, settings: Settings, detector: DetectionChild, relay: OutboxRelay
+) -> None:
+    """Run detector rounds every ``detection_interval_s``, one at a time, beside the batches."""
+
+    @app.timer(interval=max(settings.detection_interval_s, MIN_DETECTION_GAP_S), name="detector")
+    async def detect() -> None:
+        started = time.perf_counter()
+        try:
+            outcome = await detector.round(relay.worker)
+        except WarehouseUnavailable as exc:
+            log.warning("detection round skipped: warehouse unavailable (%s)", exc)
+            return
+        relay.committed((), outcome.claimed)
+        metrics.DETECTION_ROUND_SECONDS.observe(time.perf_counter() - started)
+        metrics.SIGNATURES_EVALUATED.inc(outcome.stats.get("signatures_evaluated", 0))
+        _count_flags(outcome.stats)
 
 
 async def _archive(

@@ -24,7 +24,9 @@ def run(settings: Settings) -> None:
     require_current(engine)
     (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
     ensure_topics(settings)
-    child, detector = ProcessingChild(settings), DetectionChild(settings)
+    child = ProcessingChild(settings)
+    # Archive-only workers count nothing, so they have nothing to evaluate.
+    detector = DetectionChild(settings) if settings.stages == "full" else None
     try:
         processor = BatchProcessor(engine=engine, topics=settings.topics)
         app = create_app(settings, processor, child, detector)
@@ -35,5 +37,6 @@ def run(settings: Settings) -> None:
             logging_config=logging_config(settings),
         ).execute_from_commandline()
     finally:
-        detector.close()
+        if detector is not None:
+            detector.close()
         child.close()
