@@ -34,6 +34,7 @@ LEFTOVER_INTERVAL_S = 5.0
 QUIET_AFTER_S = 1.0
 """A stream with no batch for this long has delivered outbox rows forgotten by a timer."""
 MIN_DETECTION_GAP_S = 0.1
+"""Shortest pause between detector rounds, whatever AFTERSALES_DETECTION_INTERVAL_S says."""
 
 
 def broker_urls(bootstrap: str) -> list[str]:

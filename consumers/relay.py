@@ -21,9 +21,9 @@ CLOSE_TIMEOUT_S = 10.0
 
 
 class OutboxRelay:
-    """Batches claim their outbox rows as they write them, so publishing needs no extra
-    warehouse round trip; the ids of delivered rows ride along with the next batch (or tick),
-    which deletes them in its own transaction.
+    """Batches (and detector rounds) claim their outbox rows as they write them, so publishing
+    needs no extra warehouse round trip; the ids of delivered rows ride along with the next
+    batch, which deletes them in its own transaction (on a quiet stream, a timer does).
 
     Chunks are published one at a time, in the order they were handed over. A chunk that fails
     stays claimed; once its claim expires, ``take_over_leftovers`` (here or on another worker)
@@ -46,12 +46,13 @@ class OutboxRelay:
         return self._worker
 
     def delivered(self) -> list[int]:
-        """Ids published and not yet forgotten: pass them to the next batch or tick."""
+        """Ids published and not yet forgotten: pass them to the next batch."""
         return list(self._delivered)
 
     def committed(self, forgotten: Sequence[int], claimed: Sequence[Claimed]) -> None:
-        """A batch or tick committed: it deleted ``forgotten`` (what ``delivered`` gave it) and
-        claimed ``claimed``, published in the background after every chunk handed over before."""
+        """A batch, detector round or quiet-stream forget committed: it deleted ``forgotten``
+        (what ``delivered`` gave it) and claimed ``claimed``, published in the background after
+        every chunk handed over before."""
         gone = set(forgotten)
         self._delivered = [i for i in self._delivered if i not in gone]
         if not claimed:

@@ -144,10 +144,10 @@ def pending(session: Session, limit: int = 2_000) -> dict[Signature, int]:
     return {Signature(b, m, v, c): marks for b, m, v, c, marks in rows}
 
 
-def clear_pending(session: Session, seen: Mapping[Signature, int]) -> int:
+def clear_pending(session: Session, seen: Mapping[Signature, int]) -> None:
     """Clear the signatures evaluated as of ``seen``; one marked again since stays pending."""
     if not seen:
-        return 0
+        return
     t = PendingSignatureRow
     stmt = delete(t).where(
         t.brand == bindparam("b"),
@@ -160,7 +160,7 @@ def clear_pending(session: Session, seen: Mapping[Signature, int]) -> int:
         {"b": s.brand, "m": s.model, "v": s.variant, "c": s.component, "k": marks}
         for s, marks in sorted(seen.items())
     ]
-    return int(session.connection().execute(stmt, rows).rowcount)
+    session.connection().execute(stmt, rows)
 
 
 def try_lock_signatures(session: Session, signatures: Collection[Signature]) -> set[Signature]:

@@ -102,7 +102,7 @@ def test_workers_joining_and_leaving_lose_and_duplicate_nothing_and_flag_the_sam
     )
 
     for p in (single, group):
-        # Detection evaluates changed signatures on the worker's tick: let it settle.
+        # Each worker's detector evaluates changed signatures in its own rounds: let it settle.
         wait_until(
             lambda p=p: p.counts()["detection_pending"] == 0 and p.counts()["outbox"] == 0,
             timeout_s=120,
