@@ -200,6 +200,7 @@ async def _archive(
     """Faust keeps gathering while the child writes; batches are written one at a time and
     acked in order, each only once written."""
     handoff: Handoff[Any] = Handoff(limit=2 * settings.batch_size)
+    written: asyncio.Queue[tuple[list[Any], list[Message], BatchOutcome, float]] = asyncio.Queue()
 
     async def write_batches() -> None:
         while True:
@@ -211,19 +212,27 @@ async def _archive(
                     child, messages, settings, relay.worker, delivered
                 )
             relay.committed(delivered, outcome.claimed)
+            state.last_batch_at = time.time()
+            # Acking thousands of events takes a while: it runs while the child writes the next.
+            written.put_nowait((events, messages, outcome, state.last_batch_at))
+
+    async def ack_written() -> None:
+        while True:
+            events, messages, outcome, committed_at = await written.get()
             # Only now may these offsets be committed: a crash before this redelivers them.
             for event in events:
                 await stream.ack(event)
-            _count(outcome, messages)
-            state.last_batch_at = time.time()
+            _count(outcome, messages, committed_at)
 
-    writer = asyncio.create_task(write_batches())
-    writer.add_done_callback(on_done)
+    tasks = [asyncio.create_task(write_batches()), asyncio.create_task(ack_written())]
+    for task in tasks:
+        task.add_done_callback(on_done)
     try:
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_wait_s):
             await handoff.put(events)
     finally:
-        writer.cancel()
+        for task in tasks:
+            task.cancel()
 
 
 async def _lag_gauges(app: faust.App) -> None:
@@ -274,16 +283,15 @@ async def _process_until_committed(
         return outcome
 
 
-def _count(outcome: BatchOutcome, messages: Sequence[Message]) -> None:
+def _count(outcome: BatchOutcome, messages: Sequence[Message], committed_at: float) -> None:
     metrics.BATCH_SIZE.observe(len(messages))
-    now = time.time()
-    metrics.LAST_BATCH_UNIXTIME.set(now)
+    metrics.LAST_BATCH_UNIXTIME.set(committed_at)
     for topic, n in Counter(m.topic for m in messages).items():
         metrics.EVENTS_CONSUMED.labels(topic).inc(n)
     observe = metrics.PUBLISH_TO_ARCHIVE_SECONDS.observe
     for m in messages:
         if m.timestamp_ms:
-            observe(max(0.0, now - m.timestamp_ms / 1000))
+            observe(max(0.0, committed_at - m.timestamp_ms / 1000))
     for event_type, n in outcome.by_type.items():
         metrics.EVENTS_ARCHIVED.labels(event_type).inc(n)
     metrics.DUPLICATES.inc(outcome.duplicates)

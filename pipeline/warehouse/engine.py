@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.warehouse import jsontext
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs that name no driver."""
@@ -22,6 +24,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned for the pipeline's batched writes; creates a SQLite file's folder."""
     url = normalise_url(url)
     parsed = make_url(url)
+    kwargs.setdefault("json_serializer", jsontext.dumps)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

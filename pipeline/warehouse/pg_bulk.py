@@ -2,12 +2,11 @@
 
 A multi-row VALUES statement grows with the batch (the driver re-parses it every time) and
 executemany sends one message per row. Here a 1,000-row write is one fixed, cached statement and
-one JSON parameter, encoded by the json module's C encoder and parsed by the server.
+one JSON parameter, encoded by pydantic-core and parsed by the server.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -16,10 +15,12 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Column, Table, TextClause, text
+from sqlalchemy import JSON, Column, LargeBinary, Table, TextClause, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from pipeline.warehouse import jsontext
 
 _DIALECT = postgresql.dialect()
 _QUOTE = _DIALECT.identifier_preparer.quote
@@ -62,7 +63,7 @@ def write(
             value = row[name] if name in row else _default(table.c[name])
             record[name] = value if convert is None else convert(value)
         records.append(record)
-    result = session.execute(statement, {"rows": json.dumps(records, default=_scalar)})
+    result = session.execute(statement, {"rows": jsontext.dumps(records, default=_scalar)})
     return [r[0] for r in result] if returning else []
 
 
@@ -75,6 +76,10 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return "\\x" + bytes(value).hex()
     raise TypeError(f"cannot write {type(value).__name__} to PostgreSQL: {value!r:.80}")
+
+
+def _bytea(value: bytes | None) -> str | None:
+    return None if value is None else "\\x" + bytes(value).hex()
 
 
 def _one_per_key(
@@ -148,7 +153,10 @@ def _record_type(column_type: TypeEngine[Any]) -> tuple[str, str, Converter | No
 
         def to_json(v: Any, b: Converter | None = bind) -> str | None:
             v = b(v) if b else v
-            return None if v is None and none_as_null else json.dumps(v)
+            return None if v is None and none_as_null else jsontext.dumps(v)
 
         return "TEXT", f"::{impl.compile(dialect=_DIALECT)}", to_json
+    if isinstance(impl, LargeBinary) and bind is None:
+        # bytea's hex input format; a JSON encoder would write the bytes as text.
+        return impl.compile(dialect=_DIALECT), "", _bytea
     return impl.compile(dialect=_DIALECT), "", bind
