@@ -27,7 +27,7 @@ class DetectionStage:
     def _observations(self, ctx: BatchContext) -> list[detection.Observation]:
         out: list[detection.Observation] = []
         for a in ctx.new:
-            inferred = ctx.enrichment.get(str(a.event.event_id), {}).get("component_inferred")
+            inferred = ctx.enrichment.get(a.event.id_text, {}).get("component_inferred")
             obs = detection.observation_from_event(a.event, _already_inferred(inferred))
             if obs is not None:
                 out.append(obs)

@@ -51,7 +51,7 @@ def project(event: InboundEvent, enrichment: Mapping[str, Any], out: Rows) -> No
     if isinstance(event, TicketEvent):
         out["ticket_status_history"].append(
             {
-                "event_id": str(event.event_id),
+                "event_id": event.id_text,
                 "ticket_id": event.ticket_id,
                 "status": TICKET_STATUS[event.event_type],
                 "at": event.occurred_at,
@@ -83,7 +83,7 @@ def _ticket_opened(e: TicketOpened, _en: Mapping[str, Any], out: Rows) -> None:
 
 
 def _repair(e: RepairCompleted, en: Mapping[str, Any], out: Rows) -> None:
-    eid = str(e.event_id)
+    eid = e.id_text
     genuine = sum(p.quantity for p in e.parts if p.genuine)
     other = sum(p.quantity for p in e.parts if not p.genuine)
     out["repairs"].append(
@@ -127,7 +127,7 @@ def _repair(e: RepairCompleted, en: Mapping[str, Any], out: Rows) -> None:
 
 def _feedback_row(e: Any, kind: str, **values: Any) -> Row:
     row: Row = {
-        "event_id": str(e.event_id),
+        "event_id": e.id_text,
         "kind": kind,
         **_product(e.product),
         "customer_id": None,
@@ -204,7 +204,7 @@ def _complaint(e: ComplaintFiled, en: Mapping[str, Any], out: Rows) -> None:
         out["customers"].append(_customer(e.customer, e.occurred_at))
     out["complaints"].append(
         {
-            "event_id": str(e.event_id),
+            "event_id": e.id_text,
             "complaint_id": e.complaint_id,
             **_product(e.product),
             "customer_id": e.customer.customer_id if e.customer else None,
@@ -294,7 +294,7 @@ def _unit_sold(e: UnitSold, _en: Mapping[str, Any], out: Rows) -> None:
 def _recall(e: RecallAnnounced, _en: Mapping[str, Any], out: Rows) -> None:
     out["recalls"].append(
         {
-            "event_id": str(e.event_id),
+            "event_id": e.id_text,
             "recall_id": e.recall_id,
             "kind": e.kind,
             "brand": e.brand,

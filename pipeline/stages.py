@@ -150,9 +150,9 @@ class EnrichStep:
         repeats = self._repeats(ctx, events)
         for e in events:
             values = enrichment.enrich(e, lookups, self.taxonomy, self.terms, self.rates).as_dict()
-            if str(e.event_id) in repeats:
-                values["repeat_of"] = repeats[str(e.event_id)]
-            ctx.enrichment[str(e.event_id)] = values
+            if e.id_text in repeats:
+                values["repeat_of"] = repeats[e.id_text]
+            ctx.enrichment[e.id_text] = values
 
     def _repeats(self, ctx: BatchContext, events: Sequence[InboundEvent]) -> dict[str, str]:
         repairs = [e for e in events if isinstance(e, RepairCompleted) and e.product.serial]
@@ -170,9 +170,9 @@ class EnrichStep:
             fact = repair_fact_from_event(repair)
             earlier = repeated_repair(facts, fact, self.repeat_window_days)
             if earlier is not None:
-                found[str(repair.event_id)] = event_of[earlier.repair_id]
+                found[repair.id_text] = event_of[earlier.repair_id]
             facts.append(fact)
-            event_of[fact.repair_id] = str(repair.event_id)
+            event_of[fact.repair_id] = repair.id_text
         return found
 
 

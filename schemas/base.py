@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -28,3 +29,8 @@ class Event(Contract):
     source: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] = Field(
         description="Who published it: system, service centre, importer."
     )
+
+    @cached_property
+    def id_text(self) -> str:
+        """``event_id`` as text, the warehouse's key: worked out once per event."""
+        return str(self.event_id)

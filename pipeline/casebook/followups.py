@@ -249,9 +249,11 @@ def _wall_clock(day: datetime, at: time, zone: ZoneInfo) -> datetime:
 
 def _within_cap(due_times: Sequence[datetime], candidate: datetime, rules: FollowUpRules) -> bool:
     """True when no window of cap_window length holding `candidate` would exceed the cap."""
-    points = sorted([*due_times, candidate])
     window = rules.cap_window
-    starts = [p for p in points if p <= candidate < p + window]
+    # Only windows starting in (candidate - window, candidate] hold it, and they reach no
+    # point a window or more away: a customer's long history costs nothing here.
+    points = [p for p in (*due_times, candidate) if candidate - window < p < candidate + window]
+    starts = [p for p in points if p <= candidate]
     return all(sum(1 for q in points if s <= q < s + window) <= rules.cap for s in starts)
 
 

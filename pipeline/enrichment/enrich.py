@@ -114,26 +114,27 @@ def enrich(
     markets: Mapping[str, Market] | None = None,
 ) -> Enrichment:
     """Everything we can infer about any inbound event; never changes or overrides the event."""
-    product = _get(event, "product")
-    serial = _get(product, "serial")
+    ev = _fields(event)
+    product = _fields(ev.get("product"))
+    serial = product.get("serial")
     unit = lookups.units.get(serial) if serial else None
-    dealer_id = _get(event, "dealer_id") or (unit.dealer_id if unit else None)
+    dealer_id = ev.get("dealer_id") or (unit.dealer_id if unit else None)
     dealer = lookups.dealers.get(dealer_id) if dealer_id else None
-    market, market_source = _market(event, unit, dealer)
+    market, market_source = _market(ev, unit, dealer)
     known = market_of(market, markets if markets is not None else default_markets())
-    model = _model(event, product, lookups)
+    model = _model(product if ev.get("product") is not None else ev, lookups)
     category = model.category if model else None
 
-    sold_on = _get(event, "sold_on") or (unit.sold_on if unit else None)
+    sold_on = ev.get("sold_on") or (unit.sold_on if unit else None)
     warranty = warranty_status(
-        sold_on, _failure_time(event), market, category, _get(event, "usage"), terms
+        sold_on, _failure_time(event.occurred_at, ev), market, category, ev.get("usage"), terms
     )
 
-    component_given = _get(event, "component")
-    text = "\n".join(str(value) for name in _TEXT_FIELDS if (value := _get(event, name)))
-    language_given = _get(event, "language")
-    failure_code = _get(event, "failure_code")
-    inferred = classify(text or None, language_given, failure_code, taxonomy)
+    component_given = ev.get("component")
+    text = "\n".join(str(value) for name in _TEXT_FIELDS if (value := ev.get(name)))
+    language_given = ev.get("language")
+    inferred = classify(text or None, language_given, ev.get("failure_code"), taxonomy)
+    parts = ev.get("parts")
 
     return Enrichment(
         event_id=str(event.event_id),
@@ -155,15 +156,15 @@ def enrich(
         warranty_terms=warranty.coverage.scope if warranty.coverage else None,
         reporting_currency=rates.reporting,
         rates_as_of=rates.as_of,
-        total_cost=_money(_get(event, "total_cost"), rates),
-        parts_cost=_parts_cost(event, rates),
-        labour_cost=_money(_get(event, "labour_cost"), rates),
-        non_genuine_parts=_non_genuine(event),
+        total_cost=_money(ev.get("total_cost"), rates),
+        parts_cost=_parts_cost(parts, rates),
+        labour_cost=_money(ev.get("labour_cost"), rates),
+        non_genuine_parts=_non_genuine(parts),
         component_given=component_given,
         component_given_canonical=taxonomy.canonical(component_given) if component_given else None,
         component_inferred=inferred.component,
         component_known_for_model=_known_for_model(inferred.component or component_given, model),
-        failure_mode_given=_get(event, "failure_mode"),
+        failure_mode_given=ev.get("failure_mode"),
         failure_mode=inferred.failure_mode,
         confidence=inferred.confidence,
         matched=inferred.matched,
@@ -172,20 +173,37 @@ def enrich(
     )
 
 
-def _get(obj: Any, name: str) -> Any:
+class _Attributes:
+    """``get`` by attribute, for objects that keep no ``__dict__`` (slotted dataclasses)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def get(self, name: str) -> Any:
+        return getattr(self._obj, name, None)
+
+
+Fields = Mapping[str, Any] | _Attributes
+_NO_FIELDS: Mapping[str, Any] = {}
+
+
+def _fields(obj: Any) -> Fields:
+    """An object's values by field name, None for the ones it lacks."""
     if obj is None:
-        return None
-    # Pydantic models keep field values in __dict__; a missing field is then a cheap miss
-    # instead of a raised and caught AttributeError.
+        return _NO_FIELDS
+    # Pydantic models keep field values in __dict__: a lookup there is a cheap miss for
+    # fields this event type lacks, instead of a raised and caught AttributeError.
     values = getattr(obj, "__dict__", None)
-    return values.get(name) if values is not None else getattr(obj, name, None)
+    return values if values is not None else _Attributes(obj)
 
 
 def _market(
-    event: Any, unit: UnitRecord | None, dealer: DealerRecord | None
+    ev: Fields, unit: UnitRecord | None, dealer: DealerRecord | None
 ) -> tuple[str | None, str | None]:
     for value, source in (
-        (_get(event, "market") or _get(event, "country"), "event"),
+        (ev.get("market") or ev.get("country"), "event"),
         (unit.market if unit else None, "unit"),
         (dealer.country if dealer else None, "dealer"),
     ):
@@ -194,19 +212,17 @@ def _market(
     return None, None
 
 
-def _model(event: Any, product: Any, lookups: Lookups) -> ModelRecord | None:
-    source = product if product is not None else event
-    brand, model = _get(source, "brand"), _get(source, "model")
+def _model(source: Fields, lookups: Lookups) -> ModelRecord | None:
+    brand, model = source.get("brand"), source.get("model")
     if not brand or not model:
         return None
-    variant = _get(source, "variant")
+    variant = source.get("variant")
     return lookups.models.get((brand, model, variant)) or lookups.models.get((brand, model, None))
 
 
-def _failure_time(event: Any) -> datetime:
+def _failure_time(occurred_at: datetime, ev: Fields) -> datetime:
     # The incident date, when a complaint gives one, is the unit's age at failure.
-    occurred_at: datetime = event.occurred_at
-    incident = _get(event, "incident_date")
+    incident = ev.get("incident_date")
     if isinstance(incident, date):
         return datetime.combine(incident, time(12), tzinfo=occurred_at.tzinfo)
     return occurred_at
@@ -218,8 +234,7 @@ def _money(money: Any, rates: Rates) -> Decimal | None:
     return to_reporting(money.amount, money.currency, rates)
 
 
-def _parts_cost(event: Any, rates: Rates) -> Decimal | None:
-    parts = _get(event, "parts")
+def _parts_cost(parts: Any, rates: Rates) -> Decimal | None:
     if parts is None:
         return None
     total = Decimal(0)
@@ -231,8 +246,7 @@ def _parts_cost(event: Any, rates: Rates) -> Decimal | None:
     return total
 
 
-def _non_genuine(event: Any) -> int | None:
-    parts = _get(event, "parts")
+def _non_genuine(parts: Any) -> int | None:
     return None if parts is None else sum(part.quantity for part in parts if not part.genuine)
 
 

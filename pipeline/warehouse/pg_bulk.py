@@ -88,15 +88,24 @@ def _one_per_key(
     """A row is updated once per statement: fold repeated keys as row-by-row writes would."""
     if not conflict.replace and not conflict.add:
         return rows
-    folded: dict[tuple[Any, ...], dict[str, Any]] = {}
+    keys = conflict.keys
+    folded: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        key = tuple(row[k] if k in row else _default(table.c[k]) for k in conflict.keys)
+        try:
+            key = tuple([row[k] for k in keys])
+        except KeyError:
+            key = tuple(row[k] if k in row else _default(table.c[k]) for k in keys)
         earlier = folded.get(key)
         if earlier is None or not conflict.add:
-            folded[key] = dict(row)
-        else:
-            for c in conflict.add:
-                earlier[c] += row[c]
+            folded[key] = row
+            continue
+        # Rows are copied only when added to, never for a key seen once.
+        total = summed.get(key)
+        if total is None:
+            total = summed[key] = folded[key] = dict(earlier)
+        for c in conflict.add:
+            total[c] += row[c]
     return list(folded.values())
 
 

@@ -120,7 +120,7 @@ def write_batch(
 
     unique: dict[str, Accepted] = {}
     for item in batch.accepted:
-        unique.setdefault(str(item.event.event_id), item)
+        unique.setdefault(item.event.id_text, item)
     candidates = sorted(unique.values(), key=lambda a: a.event.occurred_at)
     ctx = BatchContext(session=session, now=now, new=candidates, outbox=outbox)
     if enrich is not None and candidates:
@@ -128,7 +128,7 @@ def write_batch(
         enrich(ctx)
     archive_rows = [_archive_row(a, now, ctx.enrichment.get(eid)) for eid, a in unique.items()]
     new_ids = insert_new(session, TABLES["events"], archive_rows, "event_id")
-    new = [a for a in candidates if str(a.event.event_id) in new_ids]
+    new = [a for a in candidates if a.event.id_text in new_ids]
     ctx.new = new
     if new:
         ctx.event_time = advance_watermark(session, new[-1].event.occurred_at)
@@ -153,7 +153,7 @@ def write_batch(
 def _archive_row(item: Accepted, now: datetime, enrichment: dict[str, Any] | None) -> Row:
     event, message = item.event, item.message
     return {
-        "event_id": str(event.event_id),
+        "event_id": event.id_text,
         "event_type": event.event_type,
         "occurred_at": event.occurred_at,
         "archived_at": now,
@@ -177,7 +177,7 @@ def _project(session: Session, ctx: BatchContext) -> None:
     tickets: list[TicketEvent] = []
     for item in ctx.new:
         event = item.event
-        project(event, ctx.enrichment.get(str(event.event_id), {}), rows)
+        project(event, ctx.enrichment.get(event.id_text, {}), rows)
         if isinstance(event, TicketEvent):
             tickets.append(event)
     for name, keys in _UPSERT_KEYS.items():

@@ -8,6 +8,9 @@ from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pipeline.casebook import (
     Contact,
     FollowUp,
@@ -17,6 +20,8 @@ from pipeline.casebook import (
     plan_followups,
     record_call,
 )
+from pipeline.casebook.followups import _within_cap
+from pipeline.casebook.rules import load_rules
 from schemas.feedback import FollowUpCallMade
 from schemas.parts import ProductRef
 from schemas.repairs import RepairCompleted
@@ -176,3 +181,21 @@ def test_a_late_unanswered_call_does_not_undo_a_reached_follow_up(rules: Rules) 
     reached: FollowUp = replace(followup, status="reached", outcome="satisfied")
     after = record_call(reached, call(FRIDAY_EVENING, followup.followup_id, False, "no_answer"))
     assert (after.status, after.outcome, after.attempts) == ("reached", "satisfied", 1)
+
+
+@given(
+    history=st.lists(st.integers(min_value=0, max_value=200 * 24), max_size=30),
+    candidate=st.integers(min_value=0, max_value=200 * 24),
+)
+def test_the_cap_looks_only_at_windows_holding_the_candidate(
+    history: list[int], candidate: int
+) -> None:
+    rules = load_rules().followups
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    due = [start + timedelta(hours=h) for h in history]
+    at = start + timedelta(hours=candidate)
+    points = sorted([*due, at])
+    window = rules.cap_window
+    holding = [s for s in points if s <= at < s + window]
+    expected = all(sum(1 for q in points if s <= q < s + window) <= rules.cap for s in holding)
+    assert _within_cap(due, at, rules) is expected
