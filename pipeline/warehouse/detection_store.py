@@ -46,6 +46,13 @@ _SIG = ("brand", "model", "variant", "component")
 _CHUNK = 400
 
 
+def _signature_day(
+    item: tuple[tuple[Signature, date], DayCount],
+) -> tuple[str, str, str, str, date]:
+    (s, day), _ = item
+    return (s.brand, s.model, s.variant, s.component, day)
+
+
 @dataclass(frozen=True)
 class SqlCountStore:
     """The CountStore port over ``signature_counts``: commutative increments, one read per batch."""
@@ -63,7 +70,7 @@ class SqlCountStore:
                 "n": c.n,
                 "severe": c.severe,
             }
-            for (s, day), c in sorted(increments.items(), key=lambda kv: (kv[0][0].label, kv[0][1]))
+            for (s, day), c in sorted(increments.items(), key=_signature_day)
         ]
         # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on PostgreSQL).
         add_counts(
