@@ -16,7 +16,7 @@ import mode
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
-from consumers.handoff import Handoff
+from consumers.handoff import Handoff, by_lane
 from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavailable
 from consumers.relay import OutboxRelay
 from consumers.transport import with_fetch_wait
@@ -74,13 +74,14 @@ def to_message(event: Any) -> Message:
 def create_app(
     settings: Settings,
     processor: BatchProcessor,
-    child: ProcessingChild,
+    children: Sequence[ProcessingChild],
     detector: DetectionChild | None,
 ) -> faust.App:
     """Build the worker's Faust app; nothing connects until it starts.
 
-    Batches run in ``child``, detection rounds in ``detector`` (none for an archive-only worker);
-    ``processor`` (no stages) serves the outbox relay, the gauges and the readiness check here.
+    Batches run in ``children`` (one per lane), detection rounds in ``detector`` (none for an
+    archive-only worker); ``processor`` (no stages) serves the outbox relay, the gauges and the
+    readiness check here.
     """
     app = faust.App(
         settings.consumer_group,
@@ -119,12 +120,14 @@ def create_app(
 
     @app.agent(inbound, name="archive")
     async def archive(stream: Any) -> None:
-        await _archive(stream, settings, child, state, relay, crash_on_error)
+        await _archive(stream, settings, children, state, relay, crash_on_error)
 
     @app.task
     async def start_children() -> None:
         # Loading the stages takes a moment; do it before the first batch waits on it.
-        await asyncio.gather(child.started(), *([detector.started()] if detector else []))
+        await asyncio.gather(
+            *(child.started() for child in children), *([detector.started()] if detector else [])
+        )
 
     @app.timer(interval=LEFTOVER_INTERVAL_S, name="outbox-leftovers")
     async def leftovers() -> None:
@@ -192,37 +195,38 @@ def _detection_rounds(
 async def _archive(
     stream: Any,
     settings: Settings,
-    child: ProcessingChild,
+    children: Sequence[ProcessingChild],
     state: ops.WorkerState,
     relay: OutboxRelay,
     on_done: Callable[[asyncio.Task[None]], None],
 ) -> None:
-    """Faust keeps gathering while the child writes; batches are written one at a time and
-    acked in order, each only once written."""
-    handoff: Handoff[Any] = Handoff(limit=2 * settings.batch_size)
-    written: asyncio.Queue[tuple[list[Any], list[Message], BatchOutcome, float]] = asyncio.Queue()
+    """Faust keeps gathering while the children write; each round of lanes is written at once
+    and acked in order, each event only once written."""
+    most = settings.batch_size * len(children)
+    handoff: Handoff[Any] = Handoff(limit=2 * most)
+    written: asyncio.Queue[tuple[list[Any], list[Message], list[BatchOutcome], float]] = (
+        asyncio.Queue()
+    )
 
     async def write_batches() -> None:
         while True:
-            events = await handoff.take(settings.batch_size)
+            events = await handoff.take(most)
             messages = [to_message(e) for e in events]
             async with state.writing:
                 delivered = relay.delivered()
-                outcome = await _process_until_committed(
-                    child, messages, settings, relay.worker, delivered
-                )
-            relay.committed(delivered, outcome.claimed)
+                outcomes = await _write_lanes(children, messages, settings, relay.worker, delivered)
+            relay.committed(delivered, [c for outcome in outcomes for c in outcome.claimed])
             state.last_batch_at = time.time()
-            # Acking thousands of events takes a while: it runs while the child writes the next.
-            written.put_nowait((events, messages, outcome, state.last_batch_at))
+            # Acking thousands of events takes a while: it runs while the children write on.
+            written.put_nowait((events, messages, outcomes, state.last_batch_at))
 
     async def ack_written() -> None:
         while True:
-            events, messages, outcome, committed_at = await written.get()
+            events, messages, outcomes, committed_at = await written.get()
             # Only now may these offsets be committed: a crash before this redelivers them.
             for event in events:
                 await stream.ack(event)
-            _count(outcome, messages, committed_at)
+            _count(outcomes, messages, committed_at)
 
     tasks = [asyncio.create_task(write_batches()), asyncio.create_task(ack_written())]
     for task in tasks:
@@ -251,6 +255,32 @@ async def _lag_gauges(app: faust.App) -> None:
         behind[tp.topic] = behind.get(tp.topic, 0) + max(0, highwater - position)
     for topic, lag in behind.items():
         metrics.CONSUMER_LAG.labels(topic).set(lag)
+
+
+async def _write_lanes(
+    children: Sequence[ProcessingChild],
+    messages: Sequence[Message],
+    settings: Settings,
+    claimant: str,
+    delivered: Sequence[int],
+) -> list[BatchOutcome]:
+    """Each lane's messages in its own child, all at once; the first lane forgets ``delivered``.
+
+    A key's events share a partition number on every topic, so they share a lane too, and a
+    lane sees them in order: lanes split the work as workers of one group do.
+    """
+    lanes = by_lane(messages, lambda m: m.partition, len(children))
+    busy = [(child, lane) for child, lane in zip(children, lanes, strict=True) if lane]
+    return list(
+        await asyncio.gather(
+            *(
+                _process_until_committed(
+                    child, lane, settings, claimant, delivered if i == 0 else ()
+                )
+                for i, (child, lane) in enumerate(busy)
+            )
+        )
+    )
 
 
 async def _process_until_committed(
@@ -283,7 +313,9 @@ async def _process_until_committed(
         return outcome
 
 
-def _count(outcome: BatchOutcome, messages: Sequence[Message], committed_at: float) -> None:
+def _count(
+    outcomes: Sequence[BatchOutcome], messages: Sequence[Message], committed_at: float
+) -> None:
     metrics.BATCH_SIZE.observe(len(messages))
     metrics.LAST_BATCH_UNIXTIME.set(committed_at)
     for topic, n in Counter(m.topic for m in messages).items():
@@ -292,13 +324,14 @@ def _count(outcome: BatchOutcome, messages: Sequence[Message], committed_at: flo
     for m in messages:
         if m.timestamp_ms:
             observe(max(0.0, committed_at - m.timestamp_ms / 1000))
-    for event_type, n in outcome.by_type.items():
-        metrics.EVENTS_ARCHIVED.labels(event_type).inc(n)
-    metrics.DUPLICATES.inc(outcome.duplicates)
-    for reason, n in outcome.dead_by_reason.items():
-        metrics.DEAD_LETTERS.labels(reason).inc(n)
-        log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
-    _count_flags(outcome.stats)
+    for outcome in outcomes:
+        for event_type, n in outcome.by_type.items():
+            metrics.EVENTS_ARCHIVED.labels(event_type).inc(n)
+        metrics.DUPLICATES.inc(outcome.duplicates)
+        for reason, n in outcome.dead_by_reason.items():
+            metrics.DEAD_LETTERS.labels(reason).inc(n)
+            log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
+        _count_flags(outcome.stats)
 
 
 def _count_flags(stats: Mapping[str, int]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -43,3 +43,11 @@ class Handoff(Generic[T]):
         if len(self._waiting) < self._limit:
             self._room.set()
         return batch
+
+
+def by_lane(items: Sequence[T], partition_of: Callable[[T], int], lanes: int) -> list[list[T]]:
+    """Items split into lanes by partition number modulo ``lanes``, each lane in batch order."""
+    out: list[list[T]] = [[] for _ in range(lanes)]
+    for item in items:
+        out[partition_of(item) % lanes].append(item)
+    return out

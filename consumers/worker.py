@@ -24,12 +24,12 @@ def run(settings: Settings) -> None:
     require_current(engine)
     (settings.var_dir / "faust").mkdir(parents=True, exist_ok=True)
     ensure_topics(settings)
-    child = ProcessingChild(settings)
+    children = [ProcessingChild(settings) for _ in range(settings.lanes)]
     # Archive-only workers count nothing, so they have nothing to evaluate.
     detector = DetectionChild(settings) if settings.stages == "full" else None
     try:
         processor = BatchProcessor(engine=engine, topics=settings.topics)
-        app = create_app(settings, processor, child, detector)
+        app = create_app(settings, processor, children, detector)
         Worker(
             app,
             loglevel=settings.log_level.lower(),
@@ -39,4 +39,5 @@ def run(settings: Settings) -> None:
     finally:
         if detector is not None:
             detector.close()
-        child.close()
+        for child in children:
+            child.close()

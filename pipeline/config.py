@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import Topics
@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = Field(default=3.0, gt=0)
     batch_size: int = Field(default=2000, ge=1, le=20_000)
     batch_wait_s: float = Field(default=0.05, gt=0, le=60)
+    batch_lanes: int = Field(
+        default=0,
+        ge=0,
+        le=16,
+        description=(
+            "Batches written at once, each in its own process and transaction, on the partitions "
+            "whose number modulo lanes is its own (as workers share them). 0: one on SQLite, "
+            "which takes one writer at a time; two on PostgreSQL, so one lane's statements run "
+            "while another's Python work does."
+        ),
+    )
     fetch_max_wait_ms: int = Field(
         default=100,
         ge=0,
@@ -76,6 +87,21 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=6066, ge=0, le=65535)
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _one_lane_on_sqlite(self) -> Settings:
+        if self.batch_lanes > 1 and self.warehouse_url.startswith("sqlite"):
+            raise ValueError(
+                "AFTERSALES_BATCH_LANES above 1 needs PostgreSQL: SQLite takes one writer at a time"
+            )
+        return self
+
+    @property
+    def lanes(self) -> int:
+        """How many batches are written at once (``batch_lanes``, 0 resolved)."""
+        if self.batch_lanes:
+            return self.batch_lanes
+        return 1 if self.warehouse_url.startswith("sqlite") else 2
 
     @property
     def topics(self) -> Topics:

@@ -37,7 +37,7 @@ MESSAGES_PRODUCED = Counter(
 )
 BATCH_SIZE = Histogram(
     "aftersales_archive_batch_size",
-    "Messages per archive batch.",
+    "Messages per archive round (the batches of every lane, written at once).",
     buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000),
     registry=REGISTRY,
 )

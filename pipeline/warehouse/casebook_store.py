@@ -34,9 +34,11 @@ def load_cases(session: Session, lookups: Iterable[CaseLookup]) -> list[CaseStat
     if not complaints and not serials:
         return []
     rows = session.scalars(
-        select(CaseRow.state).where(
-            or_(CaseRow.complaint_id.in_(complaints), CaseRow.serial.in_(serials))
-        )
+        select(CaseRow.state)
+        .where(or_(CaseRow.complaint_id.in_(complaints), CaseRow.serial.in_(serials)))
+        .order_by(CaseRow.case_id)
+        # Writers running at once (lanes, workers) take a case in turn, in one order.
+        .with_for_update()
     )
     return [_CASE.validate_python(state) for state in rows]
 
@@ -48,6 +50,8 @@ def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[C
         .where(CaseRow.status == "open", CaseRow.sla_due_at < now)
         .order_by(CaseRow.sla_due_at)
         .limit(limit)
+        # A case another writer holds is skipped: that writer escalates it if it is due.
+        .with_for_update(skip_locked=True)
     )
     return [_CASE.validate_python(state) for state in rows]
 

@@ -54,7 +54,7 @@ def write(
 ) -> list[Any]:
     """Insert ``rows`` in one statement; the ``returning`` column of rows actually written."""
     columns = _columns(table, rows[0])
-    rows = _one_per_key(table, rows, conflict)
+    rows = _in_lock_order(table, _one_per_key(table, rows, conflict), conflict)
     statement, converters = _statement(table, columns, conflict, returning)
     records = []
     for row in rows:
@@ -76,6 +76,20 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return "\\x" + bytes(value).hex()
     raise TypeError(f"cannot write {type(value).__name__} to PostgreSQL: {value!r:.80}")
+
+
+def _in_lock_order(
+    table: Table, rows: Sequence[Mapping[str, Any]], conflict: Conflict
+) -> Sequence[Mapping[str, Any]]:
+    """Rows sorted by the key they lock: concurrent writers (lanes, workers) that take row
+    locks in one order wait for each other instead of deadlocking."""
+    keys = conflict.keys or tuple(c.name for c in table.primary_key.columns)
+    if not keys or not rows or any(k not in rows[0] for k in keys):
+        return rows  # a key the database generates locks nothing another writer holds
+    try:
+        return sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    except (KeyError, TypeError):  # rows of other shapes, or keys of mixed types
+        return rows
 
 
 def _bytea(value: bytes | None) -> str | None:

@@ -8,23 +8,43 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.warehouse.tables import PipelineStateRow
+from pipeline.warehouse.upsert import insert_ignore
 
 WATERMARK = "event_time_watermark"
 
 
+def watermark_after(session: Session, candidate: datetime) -> datetime:
+    """The watermark once ``candidate`` is archived, read without a lock (see advance_watermark)."""
+    current = read_watermark(session)
+    return candidate if current is None or candidate > current else current
+
+
 def advance_watermark(session: Session, candidate: datetime) -> datetime:
-    """Move the watermark forward to ``candidate`` if it is later; return the watermark."""
-    row = session.scalar(
-        select(PipelineStateRow).where(PipelineStateRow.name == WATERMARK).with_for_update()
-    )
+    """Move the watermark forward to ``candidate`` if it is later; return the watermark.
+
+    The row stays locked until the transaction ends, so writers that run at once (lanes,
+    workers) call this last: they wait for each other only for the commit.
+    """
+    row = _locked(session)
     if row is None:
-        session.add(PipelineStateRow(name=WATERMARK, value={"at": candidate.isoformat()}))
-        return candidate
+        insert_ignore(session, PipelineStateRow.__table__, [_row(candidate)])  # type: ignore[arg-type]
+        row = _locked(session)
+        assert row is not None
     current = datetime.fromisoformat(row.value["at"])
     if candidate > current:
         row.value = {"at": candidate.isoformat()}
         return candidate
     return current
+
+
+def _locked(session: Session) -> PipelineStateRow | None:
+    return session.scalar(
+        select(PipelineStateRow).where(PipelineStateRow.name == WATERMARK).with_for_update()
+    )
+
+
+def _row(at: datetime) -> dict[str, object]:
+    return {"name": WATERMARK, "value": {"at": at.isoformat()}}
 
 
 def read_watermark(session: Session) -> datetime | None:

@@ -15,7 +15,7 @@ from pipeline.projections import Row, Rows, fold_tickets, new_rows, project
 from pipeline.triage import Accepted, Triaged
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
-from pipeline.warehouse.watermark import advance_watermark
+from pipeline.warehouse.watermark import advance_watermark, watermark_after
 from schemas.codec import encode
 from schemas.keys import event_key
 from schemas.tickets import TicketEvent
@@ -131,11 +131,13 @@ def write_batch(
     new = [a for a in candidates if a.event.id_text in new_ids]
     ctx.new = new
     if new:
-        ctx.event_time = advance_watermark(session, new[-1].event.occurred_at)
+        ctx.event_time = watermark_after(session, new[-1].event.occurred_at)
     _project(session, ctx)
     for stage in stages:
         stage(ctx)
     claimed = write_outbox(session, ctx.outbox, now, claimant)
+    if new:
+        advance_watermark(session, new[-1].event.occurred_at)
     by_type: dict[str, int] = {}
     for a in new:
         by_type[a.event.event_type] = by_type.get(a.event.event_type, 0) + 1

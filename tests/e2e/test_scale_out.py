@@ -1,4 +1,5 @@
-"""Workers in one consumer group share partitions; joining or leaving mid-stream changes nothing."""
+"""Workers in one consumer group share partitions; joining or leaving mid-stream changes nothing,
+and neither do lanes writing batches at once within a worker."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def _flags(pipeline: Pipeline) -> list[tuple[str, ...]]:
 def two_pipelines(tansu: EmbeddedBroker, tmp_path: Path) -> Iterator[tuple[Pipeline, Pipeline]]:
     urls = [create_pg_database(), create_pg_database()]
     pipelines = (
-        make_pipeline(tansu, urls[0], tmp_path / "single"),
-        make_pipeline(tansu, urls[1], tmp_path / "group"),
+        # The reference writes one batch at a time; the group's workers write two lanes at once.
+        make_pipeline(tansu, urls[0], tmp_path / "single", batch_lanes=1),
+        make_pipeline(tansu, urls[1], tmp_path / "group", batch_lanes=2),
     )
     try:
         yield pipelines

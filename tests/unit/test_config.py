@@ -39,3 +39,14 @@ def test_secrets_are_masked_and_passed_to_kafka_python() -> None:
 def test_a_missing_bootstrap_says_what_to_do() -> None:
     with pytest.raises(PipelineError, match="AFTERSALES_KAFKA_BOOTSTRAP"):
         Settings(kafka_bootstrap=None).require_bootstrap()
+
+
+def test_lanes_default_to_one_on_sqlite_and_two_on_postgresql() -> None:
+    assert Settings(warehouse_url="sqlite:///w.db").lanes == 1
+    assert Settings(warehouse_url="postgresql://db/aftersales").lanes == 2
+    assert Settings(warehouse_url="postgresql://db/aftersales", batch_lanes=4).lanes == 4
+
+
+def test_sqlite_refuses_more_than_one_lane() -> None:
+    with pytest.raises(ValidationError, match="needs PostgreSQL"):
+        Settings(warehouse_url="sqlite:///w.db", batch_lanes=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from consumers.handoff import Handoff
+from consumers.handoff import Handoff, by_lane
 
 
 def test_a_batch_is_everything_that_waited_up_to_the_maximum() -> None:
@@ -42,3 +42,11 @@ def test_put_waits_while_the_limit_is_reached_until_a_batch_is_taken() -> None:
         return blocked, putting.done(), len(handoff)
 
     assert asyncio.run(scenario()) == (True, True, 2)
+
+
+def test_lanes_take_partitions_by_number_modulo_lanes_and_keep_batch_order() -> None:
+    items = [(partition, offset) for offset in range(3) for partition in (0, 1, 2, 3, 4)]
+    even, odd = by_lane(items, lambda item: item[0], 2)
+    assert even == [(p, o) for o in range(3) for p in (0, 2, 4)]
+    assert odd == [(p, o) for o in range(3) for p in (1, 3)]
+    assert by_lane(items, lambda item: item[0], 1) == [items]
