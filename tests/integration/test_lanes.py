@@ -47,7 +47,7 @@ def _stream(n: int) -> list[Message]:
 
 
 def _processor(engine: Engine) -> BatchProcessor:
-    enrich, stages = build_stages(Settings(warehouse_url="postgresql://"))
+    enrich, stages = build_stages(Settings())
     return BatchProcessor(engine=engine, topics=TOPICS, enrich=enrich, stages=stages)
 
 
