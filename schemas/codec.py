@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from schemas.events import FAMILY_OF_TYPE, INBOUND, InboundEvent
-from schemas.limits import MAX_EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES
+from schemas.limits import MAX_EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_TEXT
+from schemas.parts import NO_CONTROL, NO_NUL
 
 OVERSIZE: Final = "oversize"
 EMPTY: Final = "empty"
+EMPTY_BATCH: Final = "empty_batch"
 BAD_ENCODING: Final = "bad_encoding"
 INVALID_JSON: Final = "invalid_json"
 NOT_AN_OBJECT: Final = "not_an_object"
@@ -23,10 +24,12 @@ UNSUPPORTED_VERSION: Final = "unsupported_schema_version"
 SCHEMA_VIOLATION: Final = "schema_violation"
 WRONG_TOPIC: Final = "wrong_topic"
 TOO_MANY_EVENTS: Final = "too_many_events"
+UNDECODABLE: Final = "undecodable"
 
 REASONS: Final = (
     OVERSIZE,
     EMPTY,
+    EMPTY_BATCH,
     BAD_ENCODING,
     INVALID_JSON,
     NOT_AN_OBJECT,
@@ -36,25 +39,45 @@ REASONS: Final = (
     SCHEMA_VIOLATION,
     WRONG_TOPIC,
     TOO_MANY_EVENTS,
+    UNDECODABLE,
 )
-"""Every dead-letter reason the decoder can give (a closed set, safe as a metric label)."""
+"""Every dead-letter reason the decoder can give (a closed set, safe as a metric label).
+
+``undecodable`` is the safety net: input that made decoding itself fail, with the exception.
+"""
 
 BATCH_CONTENT_TYPE: Final = "application/cloudevents-batch+json"
 _MAX_ERRORS_SHOWN: Final = 5
+_NUL_ESCAPE: Final = b"\\u0000"
+_PATTERN_MEANING: Final = {
+    NO_NUL: "contains a NUL character (\\u0000), which no text field can hold",
+    NO_CONTROL: "contains a control character or line separator, which ids and names cannot hold",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Why a message, or one item of a batch message, was not accepted."""
+    """Why a message, or one item of a batch message, was not accepted.
+
+    ``error`` is always storable text: no NUL, no lone surrogate, at most MAX_TEXT characters.
+    """
 
     reason: str
     error: str
     item_index: int | None = None
 
+    def __post_init__(self) -> None:
+        # Messages may quote the input (an unknown event_type, a bad value): clean them here,
+        # once for every way a rejection is made.
+        object.__setattr__(self, "error", _storable(self.error))
+
 
 Decoded = InboundEvent | Rejected
 
-_BATCH: Final = TypeAdapter(list[InboundEvent])
+_BATCH: Final = TypeAdapter(
+    Annotated[list[InboundEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_MESSAGE)]
+)
+_ANY_JSON: Final = TypeAdapter(Any)
 
 
 def encode(event: BaseModel) -> bytes:
@@ -68,20 +91,41 @@ def encode_batch(events: Sequence[BaseModel]) -> bytes:
 
 
 def decode(raw: bytes | None, family: str | None = None) -> list[Decoded]:
-    """Decode one message value: a single event object or a JSON array of events.
+    """Decode one message value: a single event object or a non-empty JSON array of events.
 
     ``family`` is the inbound topic family the message came from; events of another family are
-    rejected so that keys and ordering stay meaningful. Never raises on bad input.
+    rejected so that keys and ordering stay meaningful. An event holding NUL in any string is a
+    schema violation naming where; lone surrogates are invalid JSON; a repeated key keeps its
+    last value. Never raises: whatever the bytes, the result is events and reasons.
     """
+    try:
+        return _decode(raw, family)
+    except Exception as exc:  # noqa: BLE001 - a poison message must become a dead letter, never stop the worker
+        return [Rejected(UNDECODABLE, f"{type(exc).__name__}: {_describe(exc)}")]
+
+
+def _decode(raw: bytes | None, family: str | None) -> list[Decoded]:
+    if isinstance(raw, bytearray | memoryview):
+        raw = bytes(raw)
     if not raw:
         return [Rejected(EMPTY, "message has no value")]
     if len(raw) > MAX_MESSAGE_BYTES:
         return [
             Rejected(OVERSIZE, f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
         ]
-    first = raw.lstrip()[:1]
-    if first == b"[":
+    # JSON can spell NUL only as this escape, so most messages skip the precise check.
+    may_hold_nul = _NUL_ESCAPE in raw
+    if raw.lstrip()[:1] == b"[":
+        if may_hold_nul:
+            return _decode_items_one_by_one(raw, family)
         return _decode_batch(raw, family)
+    if may_hold_nul:
+        parsed = _parse(raw)
+        if isinstance(parsed, Rejected):
+            return [parsed]
+        nul = _nul_rejection(parsed, None)
+        if nul is not None:
+            return [nul]
     try:
         event = INBOUND.validate_json(raw)
     except ValidationError as exc:
@@ -93,33 +137,101 @@ def _decode_batch(raw: bytes, family: str | None) -> list[Decoded]:
     try:
         events = _BATCH.validate_json(raw)
     except ValidationError as exc:
-        if _is_json_error(exc):
+        errors = exc.errors(include_url=False, include_input=False)
+        kinds = {e["type"] for e in errors}
+        if "json_invalid" in kinds:
             return [_classify(exc, raw)]
+        whole = {e["type"] for e in errors if not e["loc"]}
+        if "too_short" in whole:
+            return [Rejected(EMPTY_BATCH, "the batch message is an empty array; it holds no event")]
+        if "too_long" in whole:
+            return [_too_many(_count_items(raw))]
         return _decode_items_one_by_one(raw, family)
-    if len(events) > MAX_EVENTS_PER_MESSAGE:
-        return [
-            Rejected(TOO_MANY_EVENTS, f"{len(events)} events; at most {MAX_EVENTS_PER_MESSAGE}")
-        ]
     return [_check_family(e, family) for e in events]
 
 
 def _decode_items_one_by_one(raw: bytes, family: str | None) -> list[Decoded]:
-    items: list[Any] = json.loads(raw)
-    if len(items) > MAX_EVENTS_PER_MESSAGE:
-        return [Rejected(TOO_MANY_EVENTS, f"{len(items)} events; at most {MAX_EVENTS_PER_MESSAGE}")]
+    parsed = _parse(raw)
+    if isinstance(parsed, Rejected):
+        return [parsed]
+    if not isinstance(parsed, list):
+        return [Rejected(NOT_AN_OBJECT, "an event must be a JSON object (or an array of objects)")]
+    if not parsed:
+        return [Rejected(EMPTY_BATCH, "the batch message is an empty array; it holds no event")]
+    if len(parsed) > MAX_EVENTS_PER_MESSAGE:
+        return [_too_many(len(parsed))]
     out: list[Decoded] = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(parsed):
         try:
-            event = INBOUND.validate_python(item)
-        except ValidationError as exc:
-            rejected = _classify(exc, raw)
-            out.append(Rejected(rejected.reason, rejected.error, index))
-            continue
-        checked = _check_family(event, family)
-        if isinstance(checked, Rejected):
-            checked = Rejected(checked.reason, checked.error, index)
-        out.append(checked)
+            out.append(_decode_item(item, index, raw, family))
+        except Exception as exc:  # noqa: BLE001 - one poison item must not take its batch down
+            out.append(Rejected(UNDECODABLE, f"{type(exc).__name__}: {_describe(exc)}", index))
     return out
+
+
+def _decode_item(item: Any, index: int, raw: bytes, family: str | None) -> Decoded:
+    nul = _nul_rejection(item, index)
+    if nul is not None:
+        return nul
+    try:
+        event = INBOUND.validate_python(item)
+    except ValidationError as exc:
+        rejected = _classify(exc, raw)
+        return Rejected(rejected.reason, rejected.error, index)
+    checked = _check_family(event, family)
+    if isinstance(checked, Rejected):
+        return Rejected(checked.reason, checked.error, index)
+    return checked
+
+
+def _parse(raw: bytes) -> Any:
+    """The JSON value of ``raw`` by the same parser as validation, or why it has none."""
+    try:
+        return _ANY_JSON.validate_json(raw)
+    except ValidationError as exc:
+        return _classify(exc, raw)
+
+
+def _count_items(raw: bytes) -> int | None:
+    parsed = _parse(raw)
+    return len(parsed) if isinstance(parsed, list) else None
+
+
+def _too_many(count: int | None) -> Rejected:
+    counted = "more than that" if count is None else f"{count} events"
+    return Rejected(TOO_MANY_EVENTS, f"{counted}; at most {MAX_EVENTS_PER_MESSAGE}")
+
+
+def _nul_rejection(value: Any, index: int | None) -> Rejected | None:
+    if not isinstance(value, dict):
+        return None  # not an event at all: validation gives the reason
+    paths = _nul_paths(value)
+    if not paths:
+        return None
+    shown = ", ".join(paths[:_MAX_ERRORS_SHOWN])
+    more = len(paths) - _MAX_ERRORS_SHOWN
+    suffix = f" (+{more} more)" if more > 0 else ""
+    return Rejected(SCHEMA_VIOLATION, f"{shown}: {_PATTERN_MEANING[NO_NUL]}{suffix}", index)
+
+
+def _nul_paths(value: Any) -> list[str]:
+    """Where in a parsed JSON value a string (or an object key) holds NUL; iterative, any depth."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                found.append(path or "<root>")
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    found.append(child_path)
+                stack.append((child_path, child))
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node))
+    return sorted(found)
 
 
 def _check_family(event: InboundEvent, family: str | None) -> Decoded:
@@ -130,10 +242,6 @@ def _check_family(event: InboundEvent, family: str | None) -> Decoded:
             f"event_type {event.event_type!r} belongs on the {expected!r} topic, not {family!r}",
         )
     return event
-
-
-def _is_json_error(exc: ValidationError) -> bool:
-    return any(e["type"] == "json_invalid" for e in exc.errors())
 
 
 def _classify(exc: ValidationError, raw: bytes) -> Rejected:
@@ -159,9 +267,33 @@ def _classify(exc: ValidationError, raw: bytes) -> Rejected:
 
 
 def _summary(errors: Sequence[Any]) -> str:
-    shown = [
-        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
-        for e in errors[:_MAX_ERRORS_SHOWN]
-    ]
+    shown = [f"{_where(e)}: {_message(e)}" for e in errors[:_MAX_ERRORS_SHOWN]]
     more = len(errors) - len(shown)
     return "; ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _where(error: Any) -> str:
+    return ".".join(str(p) for p in error["loc"]) or "<root>"
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        meaning = _PATTERN_MEANING.get(str((error.get("ctx") or {}).get("pattern")))
+        if meaning is not None:
+            return meaning
+    return str(error["msg"])
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - an exception that cannot even describe itself
+        return "(no description)"
+
+
+def _storable(text: str) -> str:
+    """``text`` as PostgreSQL and UTF-8 can hold it: NUL and lone surrogates escaped, cut short."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\u0000")
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."

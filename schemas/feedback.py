@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
-from schemas.base import Event, LongText, ShortText
+from schemas.base import InboundBase, LongText, ShortText
+from schemas.limits import MAX_PERSONS, MAX_USAGE
 from schemas.parts import (
+    BoundedDate,
     ComponentCode,
     CountryCode,
     Customer,
@@ -22,7 +23,7 @@ CallOutcome = Literal[
 ]
 
 
-class FeedbackEvent(Event):
+class FeedbackEvent(InboundBase):
     product: ProductRef
 
 
@@ -73,12 +74,12 @@ class ComplaintFiled(FeedbackEvent):
     language: LanguageTag | None = None
     component: ComponentCode | None = None
     failure_code: Identifier | None = None
-    incident_date: date | None = None
+    incident_date: BoundedDate | None = None
     crash: bool = False
     fire: bool = False
-    injuries: int = Field(default=0, ge=0, le=1000)
-    deaths: int = Field(default=0, ge=0, le=1000)
-    usage: float | None = Field(default=None, ge=0, le=10_000_000)
+    injuries: int = Field(default=0, ge=0, le=MAX_PERSONS)
+    deaths: int = Field(default=0, ge=0, le=MAX_PERSONS)
+    usage: float | None = Field(default=None, ge=0, le=MAX_USAGE, allow_inf_nan=False)
 
 
 class ComplaintUpdated(FeedbackEvent):

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from schemas.base import Event, LongText
-from schemas.limits import MAX_COMPONENTS_PER_MODEL
+from schemas.base import InboundBase, LongText
+from schemas.limits import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_COMPONENTS_PER_MODEL,
+    MAX_UNITS_AFFECTED,
+    MAX_UNITS_SOLD,
+    MAX_VARIANTS_PER_RECALL,
+)
 from schemas.parts import (
+    BoundedDate,
     ComponentCode,
     Contract,
     CountryCode,
@@ -19,7 +26,20 @@ from schemas.parts import (
     ProductRef,
 )
 
-YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+def _check_month(month: str) -> str:
+    if not EARLIEST_YEAR <= int(month[:4]) <= LATEST_YEAR:
+        raise ValueError(f"month {month} is not between {EARLIEST_YEAR}-01 and {LATEST_YEAR}-12")
+    return month
+
+
+YearMonth = Annotated[
+    str,
+    # ASCII digits only: a Unicode digit would pass int() yet key a different warehouse row.
+    StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
+    AfterValidator(_check_month),
+    Field(description=f"A calendar month, YYYY-MM, {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12."),
+]
 
 
 class ComponentNode(Contract):
@@ -27,7 +47,7 @@ class ComponentNode(Contract):
     name: Name | None = None
 
 
-class ProductModelRegistered(Event):
+class ProductModelRegistered(InboundBase):
     event_type: Literal["product_model.registered"] = "product_model.registered"
     brand: Name
     model: Name
@@ -36,7 +56,7 @@ class ProductModelRegistered(Event):
     components: Annotated[list[ComponentNode], Field(max_length=MAX_COMPONENTS_PER_MODEL)] = []
 
 
-class DealerRegistered(Event):
+class DealerRegistered(InboundBase):
     event_type: Literal["dealer.registered"] = "dealer.registered"
     dealer_id: Identifier
     name: Name
@@ -45,23 +65,23 @@ class DealerRegistered(Event):
     group: Name = Field(description="The sales group or importer the dealer reports to.")
 
 
-class UnitsSold(Event):
+class UnitsSold(InboundBase):
     event_type: Literal["units_sold.reported"] = "units_sold.reported"
     brand: Name
     model: Name
     variant: Name | None = None
     market: CountryCode
     month: YearMonth
-    count: int = Field(ge=0, le=100_000_000)
+    count: int = Field(ge=0, le=MAX_UNITS_SOLD)
 
 
-class UnitSold(Event):
+class UnitSold(InboundBase):
     event_type: Literal["unit.sold"] = "unit.sold"
     product: ProductRef = Field(description="The unit; serial is required.")
     market: CountryCode
     dealer_id: Identifier | None = None
     customer: Customer | None = None
-    sold_on: date
+    sold_on: BoundedDate
 
     @model_validator(mode="after")
     def _serial_given(self) -> UnitSold:
@@ -70,17 +90,17 @@ class UnitSold(Event):
         return self
 
 
-class RecallAnnounced(Event):
+class RecallAnnounced(InboundBase):
     event_type: Literal["recall.announced"] = "recall.announced"
     recall_id: Identifier
     kind: Literal["recall", "field_action", "service_bulletin"] = "recall"
     brand: Name
     model: Name
-    variants: Annotated[list[Name], Field(max_length=200)] = []
+    variants: Annotated[list[Name], Field(max_length=MAX_VARIANTS_PER_RECALL)] = []
     component: ComponentCode
     market: CountryCode
-    announced_on: date
-    units_affected: int | None = Field(default=None, ge=0)
+    announced_on: BoundedDate
+    units_affected: int | None = Field(default=None, ge=0, le=MAX_UNITS_AFFECTED)
     summary: LongText | None = None
 
 

@@ -6,8 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from schemas.base import Event, LongText
-from schemas.limits import MAX_PARTS_PER_REPAIR
+from schemas.base import InboundBase, LongText
+from schemas.limits import (
+    MAX_LABOUR_HOURS,
+    MAX_PART_QUANTITY,
+    MAX_PARTS_PER_REPAIR,
+    MAX_USAGE,
+)
 from schemas.parts import (
     ComponentCode,
     Contract,
@@ -26,11 +31,11 @@ class PartReplaced(Contract):
     description: Name | None = None
     supplier: Name
     genuine: bool = Field(description="True for the maker's genuine part, False for any other.")
-    quantity: int = Field(default=1, ge=1, le=1000)
+    quantity: int = Field(default=1, ge=1, le=MAX_PART_QUANTITY)
     unit_cost: Money | None = None
 
 
-class RepairCompleted(Event):
+class RepairCompleted(InboundBase):
     event_type: Literal["repair.completed"] = "repair.completed"
     repair_id: Identifier
     ticket_id: Identifier | None = None
@@ -44,12 +49,16 @@ class RepairCompleted(Event):
     component: ComponentCode
     failure_mode: Identifier | None = None
     parts: Annotated[list[PartReplaced], Field(max_length=MAX_PARTS_PER_REPAIR)] = []
-    labour_hours: float = Field(default=0.0, ge=0, le=1000)
+    labour_hours: float = Field(default=0.0, ge=0, le=MAX_LABOUR_HOURS, allow_inf_nan=False)
     labour_cost: Money | None = None
     total_cost: Money | None = None
     outcome: Outcome = "fixed"
     usage: float | None = Field(
-        default=None, ge=0, le=10_000_000, description="Odometer km or operating hours at repair."
+        default=None,
+        ge=0,
+        le=MAX_USAGE,
+        allow_inf_nan=False,
+        description="Odometer km or operating hours at repair.",
     )
 
 

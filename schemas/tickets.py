@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from schemas.base import Event, LongText, ShortText
+from schemas.base import InboundBase, LongText, ShortText
+from schemas.limits import DATE_RANGE_TEXT
 from schemas.parts import (
+    BoundedDatetime,
     ComponentCode,
     CountryCode,
     Customer,
@@ -20,7 +22,7 @@ Channel = Literal["phone", "email", "web", "app", "dealer", "chat", "social", "o
 Priority = Literal["low", "normal", "high", "urgent"]
 
 
-class TicketEvent(Event):
+class TicketEvent(InboundBase):
     """Every ticket event names its ticket and the unit it concerns (the message key)."""
 
     ticket_id: Identifier
@@ -34,7 +36,9 @@ class TicketOpened(TicketEvent):
     channel: Channel
     priority: Priority = "normal"
     dealer_id: Identifier | None = None
-    sla_due_at: AwareDatetime | None = Field(default=None, description="When a first fix is due.")
+    sla_due_at: BoundedDatetime | None = Field(
+        default=None, description=f"When a first fix is due; {DATE_RANGE_TEXT} in UTC."
+    )
     summary: ShortText | None = None
     description: LongText | None = None
     language: LanguageTag | None = None
