@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,12 +13,33 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """``text`` without control or format characters, so no value can drive a terminal or page.
+
+    Escape sequences (ESC, CSI), BEL, backspace, bidi overrides and the like are dropped; carriage
+    returns, tabs and other line or space separators become a space. Newlines stay unless
+    ``newlines`` is false. What counts as printable is Python's own ``str.isprintable``.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_printable_char(ch, newlines) for ch in text)
+
+
+def _printable_char(ch: str, newlines: bool) -> str:
+    if ch.isprintable():
+        return ch
+    if ch == "\n" and newlines:
+        return ch
+    return " " if ch.isspace() else ""
 
 
 def _default(value: Any) -> Any:
@@ -31,7 +53,23 @@ def _default(value: Any) -> Any:
 
 
 def to_json(value: Any, indent: int | None = 2) -> str:
-    return json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+    """JSON that parses back to exactly ``value`` and is safe to print on a terminal.
+
+    Characters a terminal could act on (C1 controls, DEL, bidi and other format characters, lone
+    surrogates) are written as JSON ``\\uXXXX`` escapes; everything else stays as it is.
+    """
+    text = json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+    if text.replace("\n", "").isprintable():
+        return text
+    return "".join(_json_char(ch) for ch in text)
+
+
+def _json_char(ch: str) -> str:
+    # Outside strings json.dumps writes only printable ASCII, spaces and newlines, so every other
+    # character met here sits inside a string, where an escape stands for exactly that character.
+    if ch.isprintable() or ch == "\n" or unicodedata.category(ch) == "Zs":
+        return ch
+    return json.dumps(ch)[1:-1]
 
 
 def emit(
@@ -42,7 +80,11 @@ def emit(
     columns: Sequence[str] | None = None,
     out: TextIO | None = None,
 ) -> None:
-    """Print ``rows`` (a list of records, or one record) in the chosen format."""
+    """Print ``rows`` (a list of records, or one record) in the chosen format.
+
+    Tables show every value, title and header as plain text: square brackets in a dealer's name
+    are not rich markup, and control characters never reach the terminal.
+    """
     stream = out or sys.stdout
     if fmt is Format.json:
         stream.write(to_json(rows) + "\n")
@@ -53,19 +95,23 @@ def emit(
             stream.write(to_json(record, indent=None) + "\n")
         return
     cols = list(columns or (records[0].keys() if records else []))
-    table = Table(title=title, show_lines=False)
+    table = Table(title=_text(title) if title is not None else None, show_lines=False)
     for col in cols:
-        table.add_column(col)
+        table.add_column(_text(col))
     for record in records:
         table.add_row(*(_cell(record.get(c)) for c in cols))
     Console(file=stream).print(table)
 
 
-def _cell(value: Any) -> str:
+def _text(value: object) -> Text:
+    return Text(printable(str(value)))
+
+
+def _cell(value: Any) -> Text:
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return Text(f"{value:.3g}")
     if isinstance(value, dict | list):
-        return to_json(value, indent=None)[:80]
-    return str(_default(value)) if not isinstance(value, str | int) else str(value)
+        return _text(to_json(value, indent=None)[:80])
+    return _text(value if isinstance(value, str | int) else _default(value))

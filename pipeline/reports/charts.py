@@ -1,20 +1,23 @@
-"""Report charts as PNG bytes, drawn with matplotlib's Agg canvas (no pyplot, no global state)."""
+"""Report charts as PNG bytes, drawn with matplotlib's Agg canvas; no pyplot, no mathtext."""
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from pipeline.output import printable
 from pipeline.reports.model import (
     CaseBookSection,
     CustomerVoice,
@@ -45,6 +48,25 @@ DPI: Final = 140
 PARETO_BARS: Final = 10
 RATE_BARS: Final = 12
 VOICE_MARKETS: Final = 8
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Run a chart function with every text drawn as typed, never parsed as mathtext or LaTeX.
+
+    Names are data: a "$" in a model name or a backslash in a supplier's is no formula. Tick
+    labels are made while the figure is drawn, so the settings hold until the PNG is saved.
+    """
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with rc_context(
+            {"text.parse_math": False, "text.usetex": False, "axes.formatter.use_mathtext": False}
+        ):
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 def all_charts(data: ReportData) -> dict[str, bytes]:
@@ -64,6 +86,7 @@ def all_charts(data: ReportData) -> dict[str, bytes]:
     return {name: png for name, png in charts.items() if png is not None}
 
 
+@_plain_text
 def trend_png(flag: FlagSection) -> bytes | None:
     if not any(p.observed for p in flag.trend):
         return None
@@ -95,6 +118,7 @@ def trend_png(flag: FlagSection) -> bytes | None:
     return _png(fig)
 
 
+@_plain_text
 def pareto_png(pareto: ModelPareto) -> bytes | None:
     bars = pareto.bars[:PARETO_BARS]
     if not bars:
@@ -113,10 +137,12 @@ def pareto_png(pareto: ModelPareto) -> bytes | None:
     share.yaxis.set_major_formatter(PercentFormatter(1.0))
     share.spines[["top", "left"]].set_visible(False)
     share.tick_params(colors=MUTED, labelsize=8)
-    ax.set_title(f"{pareto.brand} {pareto.model}: {pareto.total} failures", loc="left", fontsize=10)
+    title = _short(f"{pareto.brand} {pareto.model}", 60)
+    ax.set_title(f"{title}: {pareto.total} failures", loc="left", fontsize=10)
     return _png(fig)
 
 
+@_plain_text
 def rates_png(rates: Sequence[RepeatRate], title: str) -> bytes | None:
     shown = list(rates[:RATE_BARS])
     if not shown:
@@ -130,22 +156,28 @@ def rates_png(rates: Sequence[RepeatRate], title: str) -> bytes | None:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
     ax.grid(axis="y", visible=False)
-    ax.set_title(title, loc="left", fontsize=10)
+    ax.set_title(_short(title, 60), loc="left", fontsize=10)
     return _png(fig)
 
 
+@_plain_text
 def case_age_png(book: CaseBookSection) -> bytes | None:
     if not book.open:
         return None
     fig, ax = _figure(5.5, 2.4)
     colors = [GOOD, PRIMARY, ACCENT, ALERT][: len(book.open_by_age)]
-    ax.bar([b.label for b in book.open_by_age], [b.count for b in book.open_by_age], color=colors)
+    ax.bar(
+        [_short(b.label, 16) for b in book.open_by_age],
+        [b.count for b in book.open_by_age],
+        color=colors,
+    )
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("open cases")
     ax.set_title("Open complaint cases by age", loc="left", fontsize=10)
     return _png(fig)
 
 
+@_plain_text
 def nps_png(voice: CustomerVoice) -> bytes | None:
     series: dict[str, list[tuple[str, float]]] = defaultdict(list)
     volume: dict[str, int] = defaultdict(int)
@@ -159,21 +191,25 @@ def nps_png(voice: CustomerVoice) -> bytes | None:
         return None
     fig, ax = _figure(7.5, 2.8)
     index = {month: i for i, month in enumerate(months)}
+    lines = []
     for color, market in zip(SERIES, markets, strict=False):
         xs = [index[month] for month, _ in series[market]]
-        ax.plot(
-            xs, [v for _, v in series[market]], marker="o", ms=3, lw=1.8, color=color, label=market
-        )
+        ys = [v for _, v in series[market]]
+        lines += ax.plot(xs, ys, marker="o", ms=3, lw=1.8, color=color)
     step = max(1, len(months) // 12)
-    ax.set_xticks(list(range(0, len(months), step)), months[::step], fontsize=8, rotation=0)
+    ticks = [_short(month, 10) for month in months[::step]]
+    ax.set_xticks(list(range(0, len(months), step)), ticks, fontsize=8, rotation=0)
     ax.axhline(0, color=MUTED, linewidth=0.8)
     ax.set_ylim(-105, 105)
     ax.set_ylabel("NPS")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    # Labels given outright: matplotlib would hide a market whose name starts with "_".
+    labels = [_short(market, 24) for market in markets]
+    ax.legend(lines, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     ax.set_title("NPS by market, per month", loc="left", fontsize=10)
     return _png(fig)
 
 
+@_plain_text
 def dealer_scatter_png(dealers: Sequence[KpiLine]) -> bytes | None:
     """Genuine-parts ratio against repeat-repair rate, one dot per dealer sized by repairs."""
     judged = [
@@ -237,5 +273,6 @@ def _png(fig: Figure) -> bytes:
 
 
 def _short(text: str, limit: int) -> str:
-    lines = [line if len(line) <= limit else line[: limit - 1] + "…" for line in text.split("\n")]
-    return "\n".join(lines)
+    """A label of at most ``limit`` characters a line, control and format characters dropped."""
+    lines = [printable(line, newlines=False) for line in text.split("\n")]
+    return "\n".join(line if len(line) <= limit else line[: limit - 1] + "…" for line in lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -28,6 +28,8 @@ TREND_LOOKBACK: Final = timedelta(weeks=26)
 LEAD_IN: Final = timedelta(weeks=3)
 BASELINE_WEEKS: Final = 8
 MIN_BASELINE_WEEKS: Final = 4
+# A complaint as verbatims need it: text, customer id, serial, market.
+Verbatim = tuple[str | None, str | None, str | None, str | None]
 
 
 def flag_sections(session: Session, scope: Scope) -> list[FlagSection]:
@@ -159,7 +161,9 @@ def _verbatims(
 ) -> list[str]:
     """Up to three distinct complaint texts on the signature, the detector's samples first."""
     component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
-    query = select(ComplaintRow.text).where(
+    query = select(
+        ComplaintRow.text, ComplaintRow.customer_id, ComplaintRow.serial, ComplaintRow.market
+    ).where(
         ComplaintRow.brand == flag.brand,
         ComplaintRow.model == flag.model,
         ComplaintRow.text.is_not(None),
@@ -169,17 +173,30 @@ def _verbatims(
     if flag.variant != ANY:
         query = query.where(ComplaintRow.variant == flag.variant)
     samples = [str(s) for s in evidence.get("sample_event_ids") or [] if s]
-    found: list[str | None] = []
+    found: list[Verbatim] = []
     if samples:
-        found += session.scalars(query.where(ComplaintRow.event_id.in_(samples))).all()
+        found += session.execute(query.where(ComplaintRow.event_id.in_(samples))).all()
     recent = query.order_by(ComplaintRow.occurred_at.desc(), ComplaintRow.event_id).limit(20)
-    found += session.scalars(recent).all()
+    found += session.execute(recent).all()
+    return scrubbed_verbatims(found)
+
+
+def scrubbed_verbatims(complaints: Iterable[Verbatim]) -> list[str]:
+    """Distinct texts of (text, customer id, serial, market) complaints, personal data removed.
+
+    Each text loses its own complaint's customer id and serial, and phone numbers are read as
+    written in its market first.
+    """
     texts: list[str] = []
-    for text in found:
-        clean = scrub_personal_data(text or "")
+    for text, customer_id, serial, market in complaints:
+        clean = scrub_personal_data(
+            text or "", identifiers=(customer_id, serial), regions=(market,)
+        )
         if clean and clean not in texts:
             texts.append(clean)
-    return texts[:MAX_VERBATIMS]
+        if len(texts) == MAX_VERBATIMS:
+            break
+    return texts
 
 
 def _recalls(session: Session, flag: DefectFlagRow) -> list[RecallMatch]:

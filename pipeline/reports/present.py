@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
+from pipeline.output import printable
 from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
 
 PIVOT_MONTHS: Final = 6
 PIVOT_ROWS: Final = 15
 DASH: Final = "–"
+# Backslash escapes (valid before any ASCII punctuation in CommonMark) for inline markup, entities
+# for what starts raw HTML or an entity. Parentheses, dots and hyphens stay: they are markup only
+# after a bracket or at the start of a line, both handled.
+MD_ESCAPES: Final = str.maketrans(
+    {ch: "\\" + ch for ch in "\\`*_[]{}#|~$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+)
+# What GitHub turns into a link without brackets: "https://…", "www.…"; the escaped ":" or "."
+# keeps a web address in a complaint visible but not clickable.
+MD_AUTOLINK: Final = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+# What opens a list item, a rule or a setext heading ("- x", "---", "===") or a numbered item
+# ("1. x", "2) x") at the start of a line; "-5" or "1.5" open nothing and stay as they are.
+MD_LINE_START: Final = re.compile(r"^(?:[-+=](?=[-+=\s]|$)|\d{1,9}(?=[.)](?:\s|$)))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +127,19 @@ def headline(data: ReportData) -> dict[str, str]:
     }
 
 
-def md_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell or quote: no pipes, no markup, one line."""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+def md_text(value: object) -> str:
+    """``value`` as literal Markdown text on one line: in a table cell, a quote or a heading.
+
+    Every character CommonMark, GitHub or common extensions read as markup is escaped: links and
+    images, code, emphasis, strike-through, math, table pipes, raw HTML, entities, and a list,
+    heading or rule marker at the start. Control characters are dropped, line breaks become spaces.
+    """
+    text = " ".join(printable(str(value), newlines=False).split())
+    text = MD_AUTOLINK.sub(r"\\\g<0>", text.translate(MD_ESCAPES))
+    # A bullet is escaped itself; a number is followed by its escaped "." or ")".
+    return MD_LINE_START.sub(_escape_line_start, text, count=1)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    marker = match.group(0)
+    return marker + "\\" if marker[0].isdigit() else "\\" + marker

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from pipeline.errors import PipelineError
+from pipeline.output import printable
 from pipeline.reports import present
 from pipeline.reports.charts import all_charts
 from pipeline.reports.model import ReportData
@@ -59,11 +61,16 @@ def render_html(data: ReportData, charts: dict[str, bytes]) -> str:
         name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         for name, png in charts.items()
     }
-    return _environment().get_template("report.html.j2").render(**_context(data), charts=uris)
+    return _environment("html").get_template("report.html.j2").render(**_context(data), charts=uris)
 
 
 def render_markdown(data: ReportData, chart_links: dict[str, str]) -> str:
-    return _environment().get_template("report.md.j2").render(**_context(data), charts=chart_links)
+    """Markdown in which every value from the warehouse is literal text (see ``present.md_text``).
+
+    Only the chart links, which this module makes, are written as they are.
+    """
+    links = {name: _Written(link) for name, link in chart_links.items()}
+    return _environment("md").get_template("report.md.j2").render(**_context(data), charts=links)
 
 
 def _context(data: ReportData) -> dict[str, Any]:
@@ -81,11 +88,29 @@ def _context(data: ReportData) -> dict[str, Any]:
     }
 
 
+def _html_value(value: object) -> object:
+    """Every ``{{ }}`` of the HTML template before autoescaping: no control characters."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else printable(value)
+
+
+class _Written(str):
+    """Markdown this module wrote itself (a chart link), to be written as it is."""
+
+    __slots__ = ()
+
+
+def _md_value(value: object) -> object:
+    """Every ``{{ }}`` of the Markdown template: literal text, unless this module wrote it."""
+    return value if isinstance(value, _Written) else present.md_text(value)
+
+
 @cache
-def _environment() -> Environment:
+def _environment(kind: Literal["html", "md"]) -> Environment:
+    """HTML escapes every value as HTML, Markdown as Markdown: a template cannot forget one."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        finalize=_html_value if kind == "html" else _md_value,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -99,6 +124,5 @@ def _environment() -> Environment:
         ratio=present.ratio,
         rate_class=present.rate_class,
         nps_class=present.nps_class,
-        md=present.md_cell,
     )
     return env
