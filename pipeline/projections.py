@@ -400,7 +400,11 @@ def _latest(a: datetime | None, b: datetime) -> datetime:
 
 
 def fold_tickets(current: Mapping[str, Row], events: Sequence[TicketEvent]) -> dict[str, Row]:
-    """Fold a batch of ticket events into their rows (only tickets touched are returned)."""
+    """Fold a batch of ticket events into their rows (only tickets touched are returned).
+
+    Events are folded in the order given, arrival order, as batches of one would fold them: the
+    fields where the last event wins (dealer, customer, rating) then do not depend on batch size.
+    """
     rows: dict[str, Row] = {}
     for event in events:
         rows[event.ticket_id] = merge_ticket(

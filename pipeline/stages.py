@@ -16,6 +16,7 @@ from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
+from pipeline.warehouse.watermark import read_watermark
 from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
 from schemas.codec import encode
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
@@ -23,25 +24,19 @@ from schemas.reference import DealerRegistered, UnitSold
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketResolved
 
-_CASE_EVENTS = frozenset(
-    {
-        "complaint.filed",
-        "complaint.updated",
-        "complaint.resolution_confirmed",
-        "survey.answered",
-        "followup_call.made",
-    }
-)
-
-
-def _serial(event: InboundEvent) -> str | None:
-    product = event.__dict__.get("product")
-    return product.serial if product is not None else None
-
 
 @dataclass(frozen=True)
 class CaseBookStage:
-    """Complaint cases, their timeline and escalations; follow-up calls after service."""
+    """Complaint cases, their timeline and escalations; follow-up calls after service.
+
+    The batch's new events are folded in arrival order on the event-time clock (see
+    casebook.apply_batch for what that guarantees with one writer and with lanes), over the
+    cases they may concern and the overdue ones, loaded in one query each.
+
+    Contacts for follow-ups are read from the warehouse after the batch's projections: a
+    ticket.opened or unit.sold arriving later in the same batch than the service it names a
+    customer for counts for it, where one event per batch would have found no contact yet.
+    """
 
     rules: casebook.Rules
     followups_topic: str
@@ -49,18 +44,18 @@ class CaseBookStage:
     def __call__(self, ctx: BatchContext) -> None:
         if ctx.event_time is None:
             return
-        events = [a.event for a in ctx.new]
+        events = [a.event for a in ctx.new]  # arrival order: the fold must not reorder them
         session = ctx.session
+        # The watermark row moves only after the stages, so this is the clock before the batch.
+        since = read_watermark(session)
+        latest = max(e.occurred_at for e in events)
+        until = latest if since is None or latest > since else since
         known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
-        overdue = store.overdue_cases(session, ctx.event_time)
-        # Only feedback can open a case; service events matter only on units that have one.
-        with_cases = {c.serial for c in known if c.serial}
-        relevant = [e for e in events if e.event_type in _CASE_EVENTS or _serial(e) in with_cases]
+        overdue = store.overdue_cases(session, until)
+        # Every event goes through the fold, even on units without a stored case: a case opened
+        # earlier in this batch must see the service events that follow it.
         decision = casebook.apply_batch(
-            {c.case_id: c for c in (*known, *overdue)}.values(),
-            relevant,
-            self.rules,
-            ctx.event_time,
+            {c.case_id: c for c in (*known, *overdue)}.values(), events, self.rules, since=since
         )
         store.save_cases(session, decision.cases)
         store.append_timeline(session, decision.timeline)
@@ -90,6 +85,8 @@ class CaseBookStage:
             lookup.customer_ids,
             lookup.followup_ids,
             earliest - self.rules.followups.cap_window,
+            lookup.ticket_ids,
+            lookup.repair_ids,
         )
         plan = casebook.apply_followup_batch(existing, events, contacts, self.rules)
         store.save_followups(ctx.session, plan.followups, dealers)

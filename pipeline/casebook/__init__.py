@@ -1,6 +1,6 @@
 """Closing the loop: the complaint case book, follow-up calls and dealer after-sales KPIs."""
 
-from pipeline.casebook.cases import apply, apply_batch, due_escalations, is_detractor, lookup_for
+from pipeline.casebook.cases import apply, dispatch, due_escalations, is_detractor, lookup_for
 from pipeline.casebook.facts import (
     CaseFacts,
     DealerInfo,
@@ -9,6 +9,7 @@ from pipeline.casebook.facts import (
     RepairFacts,
     TicketFacts,
 )
+from pipeline.casebook.fold import apply_batch
 from pipeline.casebook.followups import (
     Contact,
     FollowUp,
@@ -59,6 +60,7 @@ __all__ = [
     "apply_followup_batch",
     "business_time",
     "compute_kpis",
+    "dispatch",
     "due_escalations",
     "is_detractor",
     "is_overdue",

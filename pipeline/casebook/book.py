@@ -39,51 +39,55 @@ class BatchBook:
     Every case _dispatch can read for an event is found through one of three exact indexes,
     because every branch selects cases by one of these keys before looking at anything else
     (see lookup_keys). Cases never leave the book; a changed case is re-indexed under its new
-    keys. `_position` keeps the book's insertion order, the order apply() sees cases in, which
-    decides the order of timeline entries and outputs when one event concerns several cases.
+    keys. Whatever the book hands out is ordered by values of the cases (case id, deadline), never
+    by when a case entered the book: which cases a batch loads from the warehouse and which it
+    creates itself depends on where the batch starts, and the order of timeline entries and
+    outputs must not.
     """
 
     def __init__(self, cases: Iterable[CaseState]) -> None:
         self.cases: dict[str, CaseState] = {}
-        self._position: dict[str, int] = {}
         self._by_serial: defaultdict[str, set[str]] = defaultdict(set)
         self._by_complaint: defaultdict[str, set[str]] = defaultdict(set)
         self._by_origin_id: defaultdict[str, set[str]] = defaultdict(set)
-        # (sla_due_at, position, case_id) of every case that may breach, pushed again on each
-        # change; entries of cases that changed since are checked against the current state
-        # when popped, so stale ones cost a pop and nothing else.
-        self._deadlines: list[tuple[datetime, int, str]] = []
+        # (sla_due_at, case_id) of every case that may breach, pushed again on each change;
+        # entries of cases that changed since are checked against the current state when
+        # popped, so stale ones cost a pop and nothing else.
+        self._deadlines: list[tuple[datetime, str]] = []
         for case in cases:
             self.put(case)
 
     def put(self, case: CaseState) -> None:
-        """Add or replace a case (by case_id, keeping its place in the book), re-indexed."""
+        """Add or replace a case (by case_id), re-indexed."""
         case_id = case.case_id
         old = self.cases.get(case_id)
         if old is None:
-            self._position[case_id] = len(self._position)
             self._index(case)
         elif _keys_of(old) != _keys_of(case):
             self._unindex(old)
             self._index(case)
         self.cases[case_id] = case
         if may_breach(case):
-            heapq.heappush(self._deadlines, (case.sla_due_at, self._position[case_id], case_id))
+            heapq.heappush(self._deadlines, (case.sla_due_at, case_id))
 
     def escalate_due(self, now: datetime, rules: Rules) -> Decision:
-        """due_escalations(all cases, now): the breached cases, in book order."""
+        """due_escalations(all cases, now): the breached cases by deadline, then case id.
+
+        Escalating in deadline order makes the outputs of one clock step the concatenation of
+        those of any smaller steps covering the same span, so batch size cannot reorder them.
+        """
         due: set[str] = set()
         while self._deadlines and now > self._deadlines[0][0]:
-            _, _, case_id = heapq.heappop(self._deadlines)
+            _, case_id = heapq.heappop(self._deadlines)
             # Every case that may breach has an entry under its current deadline (pushed by
             # put), so checking the current state finds each breached case exactly once.
             if breached(self.cases[case_id], now):
                 due.add(case_id)
-        ordered = sorted(due, key=self._position.__getitem__)
+        ordered = sorted(due, key=lambda i: (self.cases[i].sla_due_at, i))
         return Decision.combine(escalate(self.cases[case_id], rules) for case_id in ordered)
 
     def related(self, event: Event) -> list[CaseState]:
-        """The cases `event` can concern, in book order: what _dispatch needs of the book."""
+        """The cases `event` can concern, by case id: what _dispatch needs of the book."""
         serial, complaint_id, origin_id = lookup_keys(event)
         ids: set[str] = set()
         if serial is not None:
@@ -92,7 +96,7 @@ class BatchBook:
             ids.update(self._by_complaint.get(complaint_id, ()))
         if origin_id is not None:
             ids.update(self._by_origin_id.get(origin_id, ()))
-        return [self.cases[i] for i in sorted(ids, key=self._position.__getitem__)]
+        return [self.cases[i] for i in sorted(ids)]
 
     def _index(self, case: CaseState) -> None:
         if case.serial is not None:

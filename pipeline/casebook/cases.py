@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from pipeline.casebook.book import BatchBook, breached
+from pipeline.casebook.book import breached
 from pipeline.casebook.rules import Rules, Severity
 from pipeline.casebook.state import (
     ACTIVE_STATUSES,
@@ -14,7 +14,6 @@ from pipeline.casebook.state import (
     CaseOrigin,
     CaseState,
     Decision,
-    TimelineEntry,
 )
 from pipeline.casebook.transitions import (
     active_on,
@@ -39,7 +38,6 @@ from schemas.feedback import (
     FollowUpCallMade,
     SurveyAnswered,
 )
-from schemas.outputs import CaseEscalated
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketEvent, TicketOpened, TicketResolved
 
@@ -53,40 +51,6 @@ def lookup_for(event: Event) -> CaseLookup:
     )
 
 
-def apply_batch(
-    cases: Iterable[CaseState], events: Sequence[Event], rules: Rules, now: datetime
-) -> Decision:
-    """Apply a batch of events in event-time order, then escalate whatever is overdue at `now`.
-
-    Pass the cases lookup_for() names for each event, plus the open cases already past their SLA
-    at `now` (status open, sla_due_at < now), so one call also does the periodic escalation.
-
-    The result is the one of folding apply() over the events (escalations due before each event
-    first, then the event against the whole book), but each event only costs the cases it can
-    concern: the book is indexed by every key _dispatch finds cases by, and open cases wait in a
-    heap on their SLA deadline instead of being rescanned before every event.
-    """
-    book = BatchBook(cases)
-    # Accumulated flat rather than with Decision.then, which copies everything so far per event;
-    # a dict keeps each case where it first changed, like then() does, with its latest state.
-    changed: dict[str, CaseState] = {}
-    timeline: list[TimelineEntry] = []
-    outputs: list[CaseEscalated] = []
-
-    def record(decision: Decision) -> None:
-        for case in decision.cases:
-            changed[case.case_id] = case
-            book.put(case)
-        timeline.extend(decision.timeline)
-        outputs.extend(decision.outputs)
-
-    for event in sorted(events, key=lambda e: e.occurred_at):
-        record(book.escalate_due(event.occurred_at, rules))
-        record(_dispatch(book.related(event), event, rules))
-    record(book.escalate_due(now, rules))
-    return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
-
-
 def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
     """One event against the cases it may concern; events unrelated to cases change nothing.
 
@@ -96,12 +60,13 @@ def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
     before = due_escalations(cases, event.occurred_at, rules)
     changed = {case.case_id: case for case in before.cases}
     current = [changed.get(case.case_id, case) for case in cases]
-    return before.then(_dispatch(current, event, rules))
+    return before.then(dispatch(current, event, rules))
 
 
 def due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
-    """Escalate every open case past its SLA, once per SLA deadline."""
-    return Decision.combine(escalate(case, rules) for case in cases if breached(case, now))
+    """Escalate every open case past its SLA, once per SLA deadline, by deadline then case id."""
+    due = sorted((c for c in cases if breached(c, now)), key=lambda c: (c.sla_due_at, c.case_id))
+    return Decision.combine(escalate(case, rules) for case in due)
 
 
 def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
@@ -111,7 +76,8 @@ def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
     )
 
 
-def _dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
+def dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
+    """What `event` does to the cases it may concern, escalations due before it left aside."""
     # apply_batch passes only the cases book.lookup_keys names: a branch finding cases by another
     # key must add that key there too.
     if isinstance(event, ComplaintFiled):

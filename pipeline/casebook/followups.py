@@ -66,10 +66,17 @@ class FollowUpPlan:
 
 @dataclass(frozen=True, slots=True)
 class FollowUpLookup:
-    """Which stored follow-ups the glue must load: all of these customers' and these ids."""
+    """Which stored follow-ups the glue must load: these customers' (due within the contact cap's
+    reach of the batch), these ids, and every follow-up of these tickets and repairs whenever due.
+
+    The ticket and repair ids make a batch load what each of its events would load alone: a
+    service is planned once and a call finds its follow-up however long ago they were due.
+    """
 
     customer_ids: frozenset[str]
     followup_ids: frozenset[str]
+    ticket_ids: frozenset[str] = frozenset()
+    repair_ids: frozenset[str] = frozenset()
 
 
 def needs_contact(event: Event) -> bool:
@@ -81,10 +88,14 @@ def lookup_followups(events: Iterable[Event], contacts: Mapping[UUID, Contact]) 
     """What to load before apply_followup_batch(events, ...)."""
     events = list(events)
     calls = [e for e in events if isinstance(e, FollowUpCallMade)]
+    services = [e for e in events if needs_contact(e) and e.event_id in contacts]
+    named = [*calls, *services]
     return FollowUpLookup(
         customer_ids=frozenset(c.customer_id for c in contacts.values())
         | frozenset(c.customer_id for c in calls),
         followup_ids=frozenset(c.followup_id for c in calls if c.followup_id),
+        ticket_ids=frozenset(t for e in named if (t := getattr(e, "ticket_id", None))),
+        repair_ids=frozenset(r for e in named if (r := getattr(e, "repair_id", None))),
     )
 
 
@@ -94,7 +105,8 @@ def apply_followup_batch(
     contacts: Mapping[UUID, Contact],
     rules: Rules,
 ) -> FollowUpPlan:
-    """Plan follow-ups for resolved tickets and completed repairs and record calls, in event order.
+    """Plan follow-ups for resolved tickets and completed repairs and record calls, in the order
+    given (arrival order), so a batch plans what its events would plan one batch each.
 
     `contacts` maps the event_id of each triggering event to its customer's Contact; a service
     event without one gets no follow-up (nobody to call).
@@ -102,7 +114,7 @@ def apply_followup_batch(
     book = _FollowUpBook(existing)
     changed: dict[str, FollowUp] = {}
     outputs: list[FollowUpScheduled] = []
-    for event in sorted(events, key=lambda e: e.occurred_at):
+    for event in events:
         if isinstance(event, TicketResolved | RepairCompleted):
             contact = contacts.get(event.event_id)
             if contact is None:

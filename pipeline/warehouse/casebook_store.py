@@ -44,7 +44,11 @@ def load_cases(session: Session, lookups: Iterable[CaseLookup]) -> list[CaseStat
 
 
 def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[CaseState]:
-    """Open cases past their SLA at ``now`` (event time)."""
+    """Open cases past their SLA at ``now`` (event time), earliest deadline first.
+
+    Beyond ``limit`` the latest deadlines wait for a later batch; their escalations are dated
+    at the deadline all the same, and a case an event concerns is loaded by load_cases anyway.
+    """
     rows = session.scalars(
         select(CaseRow.state)
         .where(CaseRow.status == "open", CaseRow.sla_due_at < now)
@@ -104,10 +108,13 @@ def load_followups(
     customer_ids: Collection[str],
     followup_ids: Collection[str],
     due_since: datetime,
+    ticket_ids: Collection[str] = (),
+    repair_ids: Collection[str] = (),
 ) -> list[FollowUp]:
-    """The customers' follow-ups due since ``due_since`` (what the contact cap looks at), and
-    the follow-ups named by id (calls that report on them)."""
-    if not customer_ids and not followup_ids:
+    """The customers' follow-ups due since ``due_since`` (what the contact cap looks at), the
+    follow-ups named by id (calls that report on them), and every follow-up of these tickets and
+    repairs (services planned already, calls that name only their service)."""
+    if not customer_ids and not followup_ids and not ticket_ids and not repair_ids:
         return []
     rows = session.scalars(
         select(FollowUpRow.state).where(
@@ -117,6 +124,8 @@ def load_followups(
                     FollowUpRow.due_at >= due_since,
                 ),
                 FollowUpRow.followup_id.in_(list(followup_ids)),
+                FollowUpRow.ticket_id.in_(list(ticket_ids)),
+                FollowUpRow.repair_id.in_(list(repair_ids)),
             )
         )
     )

@@ -186,3 +186,24 @@ def test_archived_events_are_enriched_and_repeat_repairs_linked(warehouse: Engin
     assert repairs["R-2"].repeat_of == str(first.event_id)
     assert enrichment["dealer_ownership"] == "franchised"
     assert enrichment["region"]
+
+
+@both_warehouses()
+def test_a_complaint_and_its_ticket_resolved_in_one_batch_resolve_the_case(
+    warehouse: Engine,
+) -> None:
+    # The unit has no stored case before the batch: the case the complaint opens must still
+    # meet the ticket.resolved that follows it, as it does when they come in separate batches.
+    resolved = make(
+        "ticket.resolved",
+        5,
+        T0 + timedelta(days=1),
+        ticket_id="T-1",
+        product=PRODUCT,
+        resolution="compressor replaced",
+    )
+    _write(warehouse, [_complaint(2, T0), ("tickets", resolved)], 0)
+    with session_factory(warehouse)() as session:
+        case = session.scalars(select(CaseRow)).one()
+        kinds = {r.kind for r in session.scalars(select(CaseTimelineRow))}
+    assert (case.status, kinds) == ("resolved", {"opened", "resolved"})

@@ -1,8 +1,9 @@
-"""The indexed batch functions of the case book decide exactly what the plain scans decided.
+"""The indexed batch functions of the case book decide exactly what the plain scans decide.
 
 apply_batch and apply_followup_batch index the book instead of scanning it per event; the
-reference functions below are the scanning implementations they replaced, kept verbatim, and
-random event sequences must give identical Decisions and FollowUpPlans (same values, same order).
+reference functions below scan the whole book for every event, folding in arrival order on the
+event-time clock, and random event sequences must give identical Decisions and FollowUpPlans
+(same values, same order).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pipeline.casebook import (
     plan_followups,
     record_call,
 )
-from pipeline.casebook.cases import _dispatch
+from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Severity
 from pipeline.casebook.state import CaseOrigin, CaseStatus
 from pipeline.casebook.transitions import escalate
@@ -55,36 +56,44 @@ from tests.unit.casebook.casebook_events import DAY, T0
 
 
 def reference_apply_batch(
-    cases: Iterable[CaseState], events: Sequence[Event], rules: Rules, now: datetime
+    cases: Iterable[CaseState],
+    events: Sequence[Event],
+    rules: Rules,
+    now: datetime | None = None,
+    since: datetime | None = None,
 ) -> Decision:
-    """apply_batch before indexing: every event against every case of the book."""
+    """apply_batch without indexes: every event against every case of the book."""
     book = {case.case_id: case for case in cases}
     result = Decision()
-    for event in sorted(events, key=lambda e: e.occurred_at):
-        step = reference_apply(tuple(book.values()), event, rules)
-        book.update((case.case_id, case) for case in step.cases)
-        result = result.then(step)
-    return result.then(reference_due_escalations(book.values(), now, rules))
 
+    def step(decision: Decision) -> None:
+        nonlocal result
+        book.update((case.case_id, case) for case in decision.cases)
+        result = result.then(decision)
 
-def reference_apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
-    """apply before indexing."""
-    before = reference_due_escalations(cases, event.occurred_at, rules)
-    changed = {case.case_id: case for case in before.cases}
-    current = [changed.get(case.case_id, case) for case in cases]
-    return before.then(_dispatch(current, event, rules))
+    clock = since
+    for event in events:
+        clock = event.occurred_at if clock is None else max(clock, event.occurred_at)
+        step(reference_due_escalations(book.values(), clock, rules))
+        step(dispatch(sorted(book.values(), key=lambda c: c.case_id), event, rules))
+    if now is not None and (clock is None or now > clock):
+        clock = now
+    if clock is not None:
+        step(reference_due_escalations(book.values(), clock, rules))
+    return result
 
 
 def reference_due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
-    """due_escalations before indexing."""
-    decisions = [
-        escalate(case, rules)
+    """due_escalations without the heap: a scan, by deadline then case id."""
+    due = [
+        case
         for case in cases
         if case.status == "open"
         and now > case.sla_due_at
         and case.escalated_sla_due_at != case.sla_due_at
     ]
-    return Decision.combine(decisions)
+    due.sort(key=lambda c: (c.sla_due_at, c.case_id))
+    return Decision.combine(escalate(case, rules) for case in due)
 
 
 def reference_apply_followup_batch(
@@ -93,11 +102,11 @@ def reference_apply_followup_batch(
     contacts: Mapping[UUID, Contact],
     rules: Rules,
 ) -> FollowUpPlan:
-    """apply_followup_batch before indexing: every event scans the whole book."""
+    """apply_followup_batch without indexes: every event scans the whole book."""
     book = {f.followup_id: f for f in existing}
     changed: dict[str, FollowUp] = {}
     outputs: list[FollowUpScheduled] = []
-    for event in sorted(events, key=lambda e: e.occurred_at):
+    for event in events:
         if isinstance(event, TicketResolved | RepairCompleted):
             contact = contacts.get(event.event_id)
             if contact is None:
@@ -117,7 +126,7 @@ def reference_apply_followup_batch(
 
 
 def reference_called_followup(book: Iterable[FollowUp], call: FollowUpCallMade) -> FollowUp | None:
-    """_called_followup before indexing."""
+    """_called_followup without indexes."""
     followups = list(book)
     if call.followup_id:
         return next((f for f in followups if f.followup_id == call.followup_id), None)
@@ -325,6 +334,7 @@ EQUIVALENCE = settings(
     history=st.lists(case_events(), max_size=20),
     batches=st.lists(st.lists(case_events(), max_size=30), min_size=1, max_size=3),
     lag_hours=st.integers(-48, 30 * 24),
+    lead_hours=st.none() | st.integers(0, 60 * 24),
 )
 def test_apply_batch_decides_exactly_what_the_full_scan_decided(
     rules: Rules,
@@ -332,15 +342,17 @@ def test_apply_batch_decides_exactly_what_the_full_scan_decided(
     history: list[Event],
     batches: list[list[Event]],
     lag_hours: int,
+    lead_hours: int | None,
 ) -> None:
     # Warehouse cases, then what earlier events made of them, then batches one after the other,
     # each starting from the cases the previous one left (as the stage loads them).
     book = {c.case_id: c for c in stored}
+    since = None if lead_hours is None else T0 + timedelta(hours=lead_hours)
     for events in [history, *batches]:
         latest = max((e.occurred_at for e in events), default=T0)
         now = latest + timedelta(hours=lag_hours)
-        expected = reference_apply_batch(book.values(), events, rules, now)
-        assert apply_batch(book.values(), events, rules, now) == expected
+        expected = reference_apply_batch(book.values(), events, rules, now, since)
+        assert apply_batch(book.values(), events, rules, now, since=since) == expected
         book.update((c.case_id, c) for c in expected.cases)
     at = T0 + timedelta(hours=lag_hours * 5)
     assert due_escalations(book.values(), at, rules) == reference_due_escalations(
