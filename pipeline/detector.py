@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,28 +14,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline import detection
 from pipeline.clock import Clock, wall_clock
 from pipeline.detection import DetectionParams
-from pipeline.detection.ports import InstalledBase
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import dialect_name, session_factory
 from pipeline.warehouse.tables import UnitsSoldRow
-from pipeline.warehouse.watermark import read_named_time, read_watermark, write_named_time
+from pipeline.warehouse.watermark import read_watermark
 from pipeline.warehouse.writer import Claimed, Outgoing, write_outbox
 from schemas.codec import encode
 from schemas.outputs import DefectFlagChanged
 
-SWEEP = "detection_sweep"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Round:
     """What one evaluation found, ready to be written."""
 
-    as_of: datetime
+    through: date
+    """The last event day judged: the day before the watermark's, whose events may still come."""
     seen: Mapping[detection.Signature, int]
     """The pending signatures evaluated and the marks they had when read."""
     changed: list[detection.FlagEpisode]
     outbox: list[Outgoing]
-    swept: bool
+    states: Mapping[detection.Signature, detection_store.SignatureState]
     stats: dict[str, int]
 
 
@@ -47,73 +48,132 @@ class RoundOutcome:
 
 @dataclass
 class Detector:
-    """Reads what batches marked pending, evaluates it, writes the flag episodes that changed.
+    """Reads what batches marked pending, judges it day by day in event time, writes the flag
+    episodes that changed.
 
     Batches only add counts and mark their signatures, so evaluation never holds up archiving.
-    A round reads without locks and then writes; a signature a batch marks again meanwhile
-    stays pending for the next round, so the last round of a signature always sees its counts.
+    Each signature is judged on every event day from the one after it was last judged
+    (``detection_state.evaluated_through``) to the day before the watermark's, and each change
+    is published as of the day it happened: the episodes and messages are a function of the
+    stored counts, however rounds are spaced, restarted or shared among workers. A round reads
+    without locks and then writes; a signature a batch marks again meanwhile stays pending.
     """
 
     params: DetectionParams
     flags_topic: str
     sweep_every: timedelta = timedelta(days=7)
+    """While batches keep marking, a signature without new counts whose verdict may still
+    change (an open episode, counts in a trailing window) is judged once this far behind;
+    rounds with nothing pending catch every such signature up."""
+    settle: timedelta = timedelta(days=1)
+    """Days this close to the watermark are not judged yet: their events may still arrive."""
     limit: int = 2_000
-    _base: InstalledBase | None = None
+    _base: detection_store.InstalledBaseRead = field(
+        default_factory=lambda: detection_store.InstalledBaseRead(None)
+    )
     _base_version: tuple[object, ...] | None = None
 
     def plan(self, session: Session) -> Round | None:
-        """Evaluate the pending signatures (and, weekly in event time, every open flag)."""
-        as_of = read_watermark(session)
-        if as_of is None:
+        """Judge the pending signatures, and those whose verdict may change with more days."""
+        watermark = read_watermark(session)
+        if watermark is None:
             return None
+        through = watermark.date() - self.settle
         marked = detection_store.pending(session, self.limit)
-        swept = self._sweep_due(session, as_of)
-        targets = set(marked)
-        if swept:
-            targets.update(detection_store.open_flag_signatures(session))
-        # Another worker's detector may hold some of them: it clears them, not this round.
-        held = detection_store.try_lock_signatures(session, targets)
-        if not held and not swept:
+        lag = self.sweep_every if marked else timedelta(0)
+        idle = detection_store.due_signatures(session, through - lag, self.limit - len(marked))
+        # Another worker's detector may hold some of them: it judges them, not this round.
+        held = detection_store.try_lock_signatures(session, {*marked, *idle})
+        if not held:
             return None
-        episodes = detection.evaluate(
-            held,
-            detection_store.SqlCountStore(session),
-            self._installed_base(session),
-            self.params,
-            as_of=as_of.date(),
+        states = detection_store.load_states(session, held)
+        stored = detection_store.load_episodes(session, held)
+        base = self._installed_base(session)
+        signals = detection.daily_signals(
+            held, detection_store.SqlCountStore(session), base.base, self.params, through
         )
-        stored = detection_store.load_episodes(session, list(episodes))
+        stats: dict[str, int] = {
+            "signatures_evaluated": len(signals.found),
+            "signatures_failed": len(signals.failed),
+        }
+        if base.skipped:
+            stats["units_sold_rows_skipped"] = base.skipped
         changed: list[detection.FlagEpisode] = []
-        outbox: list[Outgoing] = []
-        stats: dict[str, int] = {"signatures_evaluated": len(episodes)}
-        for signature, new in episodes.items():
-            old = {e.flag_id: e for e in stored.get(signature, [])}
-            for change in detection.diff_episodes(list(old.values()), new, withdrawn_at=as_of):
-                previous = old.get(change.episode.flag_id)
-                episode = _with_context(session, change.episode, previous, as_of)
-                changed.append(episode)
-                outbox.append(_flag_message(self.flags_topic, change.change, episode, as_of))
-                if change.change == "raised":
-                    key = f"flags_raised:{episode.severity}"
+        outbox: list[_Message] = []
+        new_states: dict[detection.Signature, detection_store.SignatureState] = {}
+        for signature, verdicts in signals.found.items():
+            state = states.get(signature)
+            try:
+                walked = self._walk(session, signature, verdicts, stored[signature], state, through)
+            except Exception as exc:  # noqa: BLE001 - set one signature aside, judge the rest
+                signals.failed[signature] = exc
+                stats["signatures_evaluated"] -= 1
+                stats["signatures_failed"] += 1
+                continue
+            episodes, messages, evaluated_through = walked
+            changed += episodes
+            outbox += messages
+            for message in messages:
+                if message.change == "raised":
+                    key = f"flags_raised:{message.episode.severity}"
                     stats[key] = stats.get(key, 0) + 1
+            latest = {e.flag_id: e for e in (*stored[signature], *episodes)}
+            new_states[signature] = detection_store.SignatureState(
+                evaluated_through=evaluated_through,
+                watch_until=_watch_until(
+                    self.params, latest.values(), signals.last_count_day[signature]
+                ),
+            )
+        for signature, error in signals.failed.items():
+            log.warning(
+                "detection failed for %s, set aside until new counts arrive: %s: %s",
+                signature.label, type(error).__name__, error,
+            )  # fmt: skip
+            previous = states.get(signature) or detection_store.SignatureState()
+            new_states[signature] = replace(
+                previous, error=f"{type(error).__name__}: {error}"[:2_000], failed_at=watermark
+            )
         seen = {s: marks for s, marks in marked.items() if s in held}
-        return Round(as_of, seen, changed, outbox, swept, stats)
+        messages_out = [m.outgoing(self.flags_topic) for m in outbox]
+        return Round(through, seen, changed, messages_out, new_states, stats)
+
+    def _walk(
+        self,
+        session: Session,
+        signature: detection.Signature,
+        verdicts: list[detection.Verdict],
+        stored: list[detection.FlagEpisode],
+        state: detection_store.SignatureState | None,
+        through: date,
+    ) -> tuple[list[detection.FlagEpisode], list[_Message], date]:
+        judged = _judged_through(state, stored)
+        first = judged.toordinal() + 1 if judged is not None else 1
+        changes = detection.walk_changes(
+            signature, verdicts, stored, first, through.toordinal(), self.params.update_tolerance
+        )
+        latest = {e.flag_id: e for e in stored}
+        episodes: list[detection.FlagEpisode] = []
+        messages: list[_Message] = []
+        for day, change in changes:
+            previous = latest.get(change.episode.flag_id)
+            episode = _with_context(session, change.episode, previous, day)
+            latest[episode.flag_id] = episode
+            episodes.append(episode)
+            messages.append(_Message(change.change, episode, detection.day_start(day)))
+        evaluated = through if judged is None else max(judged, through)
+        return episodes, messages, evaluated
 
     def apply(
         self, session: Session, found: Round, now: datetime, claimant: str | None = None
     ) -> list[Claimed]:
-        """Write a round's episodes and messages; clear what it evaluated unless marked since."""
+        """Write a round's episodes, messages and progress; clear what it evaluated unless
+        marked since."""
         detection_store.save_episodes(session, found.changed, now)
         detection_store.clear_pending(session, found.seen)
-        if found.swept:
-            write_named_time(session, SWEEP, found.as_of)
+        detection_store.save_states(session, found.states)
         return write_outbox(session, found.outbox, now, claimant)
 
-    def _sweep_due(self, session: Session, as_of: datetime) -> bool:
-        last = read_named_time(session, SWEEP)
-        return last is None or as_of - last >= self.sweep_every
-
-    def _installed_base(self, session: Session) -> InstalledBase | None:
+    def _installed_base(self, session: Session) -> detection_store.InstalledBaseRead:
         # Reloaded only when a sales report landed: rows, units or the latest report moved.
         t = UnitsSoldRow
         version = tuple(
@@ -125,6 +185,41 @@ class Detector:
             self._base = detection_store.load_installed_base(session)
             self._base_version = version
         return self._base
+
+
+def _judged_through(
+    state: detection_store.SignatureState | None, stored: list[detection.FlagEpisode]
+) -> date | None:
+    """The last day judged; flags stored before the detector kept its progress count as
+    judged through their latest opening or closing day."""
+    if state is not None and state.evaluated_through is not None:
+        return state.evaluated_through
+    days = [(e.closed_at or e.opened_at).date() for e in stored]
+    return max(days, default=None)
+
+
+def _watch_until(
+    params: DetectionParams, episodes: Iterable[detection.FlagEpisode], last_count: int | None
+) -> date | None:
+    """Until when more days alone may change the verdict: forever while an episode is open,
+    else while the trailing windows still hold the signature's own counts (every trigger needs
+    some of them)."""
+    if any(e.is_open for e in episodes):
+        return None
+    if last_count is None:
+        return date.min
+    reach = max(params.window_days, params.exposure_window_days)
+    return date.fromordinal(last_count + reach)
+
+
+@dataclass(frozen=True)
+class _Message:
+    change: str
+    episode: detection.FlagEpisode
+    at: datetime
+
+    def outgoing(self, topic: str) -> Outgoing:
+        return _flag_message(topic, self.change, self.episode, self.at)
 
 
 @dataclass
@@ -164,12 +259,13 @@ def _with_context(
     session: Session,
     episode: detection.FlagEpisode,
     stored: detection.FlagEpisode | None,
-    as_of: datetime,
+    day: int,
 ) -> detection.FlagEpisode:
-    """Add what the warehouse knows around the flag: sample events, markets, lots."""
+    """Add what the warehouse knows around the flag up to the event day of the change (never
+    later, so that a replay finds the same): sample events, markets, lots."""
     evidence = {**(stored.evidence if stored else {}), **episode.evidence}
     window = timedelta(days=int(evidence.get("window_days", 90)))
-    until = episode.closed_at or as_of
+    until = episode.closed_at or detection.day_start(day + 1)
     evidence.update(
         detection_store.evidence_context(session, episode.signature, until - window, until)
     )
@@ -177,13 +273,14 @@ def _with_context(
 
 
 def _flag_message(
-    topic: str, change: str, episode: detection.FlagEpisode, as_of: datetime
+    topic: str, change: str, episode: detection.FlagEpisode, at: datetime
 ) -> Outgoing:
+    """The message for one change, ``at`` the start of the event day it happened on."""
     s = episode.signature
     ident = f"{episode.flag_id}|{change}|{episode.closed_at}|{episode.score:.3f}|{episode.severity}"
     event = DefectFlagChanged(
         event_id=uuid.uuid5(uuid.NAMESPACE_URL, ident),
-        occurred_at=as_of,
+        occurred_at=at,
         source="aftersales-worker",
         flag_id=episode.flag_id,
         change=change,

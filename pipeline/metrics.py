@@ -58,6 +58,11 @@ SIGNATURES_EVALUATED = Counter(
     "Signatures the detector evaluated.",
     registry=REGISTRY,
 )
+SIGNATURES_FAILED = Counter(
+    "aftersales_detection_signatures_failed_total",
+    "Signatures whose evaluation failed; set aside until new counts arrive (see the logs).",
+    registry=REGISTRY,
+)
 PUBLISH_TO_ARCHIVE_SECONDS = Histogram(
     "aftersales_publish_to_archive_seconds",
     "From the Kafka record timestamp (publish time) to the archive commit.",

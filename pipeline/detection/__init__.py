@@ -6,11 +6,14 @@ from pipeline.detection.episodes import (
     FlagChange,
     FlagEpisode,
     Severity,
+    Verdict,
+    day_start,
     diff_episodes,
     episodes_from_signal,
     severity_of,
+    walk_changes,
 )
-from pipeline.detection.evaluate import evaluate
+from pipeline.detection.evaluate import Signals, daily_signals, evaluate
 from pipeline.detection.model import (
     ANY,
     MARKET_SEPARATOR,
@@ -67,9 +70,13 @@ __all__ = [
     "RepairFact",
     "Series",
     "Severity",
+    "Signals",
     "Signature",
+    "Verdict",
     "count_increments",
     "counted_keys",
+    "daily_signals",
+    "day_start",
     "diff_episodes",
     "episodes_from_signal",
     "evaluate",
@@ -87,4 +94,5 @@ __all__ = [
     "severity_of",
     "signatures_of",
     "top_level",
+    "walk_changes",
 ]

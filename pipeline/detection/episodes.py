@@ -96,6 +96,22 @@ def episodes_from_signal(
 
     At most one episode is open at a time; a new one can open only after the previous closed.
     """
+    last = signal.alarm.size - 1
+    return [
+        _episode(
+            signature=signature,
+            signal=signal,
+            opened=opened,
+            closed=closed,
+            last=last if closed is None else closed,
+            params=params,
+        )
+        for opened, closed in _spans(signal, close_after_days)
+    ]
+
+
+def _spans(signal: DailySignal, close_after_days: int) -> list[tuple[int, int | None]]:
+    """(opening, closing) offsets of every episode; closing None while still open."""
     alarm_days = np.flatnonzero(signal.alarm)
     if alarm_days.size == 0:
         return []
@@ -106,29 +122,90 @@ def episodes_from_signal(
     # closable[c]: days c-quiet+1..c are all clear.
     ends = np.arange(quiet - 1, length)
     closable = ends[(not_clear[ends + 1] - not_clear[ends + 1 - quiet]) == 0]
-    episodes: list[FlagEpisode] = []
+    spans: list[tuple[int, int | None]] = []
     cursor = int(alarm_days[0])
     while True:
         opened = cursor
         candidates = closable[np.searchsorted(closable, opened + quiet) :]
         closed = int(candidates[0]) if candidates.size else None
-        last = closed if closed is not None else length - 1
-        episodes.append(
-            _episode(
-                signature=signature,
-                signal=signal,
-                opened=opened,
-                closed=closed,
-                last=last,
-                params=params,
-            )
-        )
+        spans.append((opened, closed))
         if closed is None:
-            return episodes
+            return spans
         following = alarm_days[np.searchsorted(alarm_days, closed + 1) :]
         if following.size == 0:
-            return episodes
+            return spans
         cursor = int(following[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A detector's daily signal on a signature and the thresholds its episodes use."""
+
+    signal: DailySignal
+    params: DetectionParams
+    close_after_days: int
+
+
+def walk_changes(
+    signature: Signature,
+    verdicts: Sequence[Verdict],
+    published: Sequence[FlagEpisode],
+    first: int,
+    last: int,
+    tolerance: float,
+) -> list[tuple[int, FlagChange]]:
+    """The changes a reader of ``published`` would have been sent had the signature been judged
+    on every event day ``first..last`` (ordinals, inclusive), each with the day it happened.
+
+    On each day the signature's episodes are those of its signals cut at that day (an episode
+    open that day shows its peak so far) and are diffed against what was published last, as
+    :func:`diff_episodes` does. The signals are causal, so walking ``a..b`` then ``b+1..c`` gives
+    what walking ``a..c`` gives: the changes do not depend on how the days are split into rounds.
+    Only the days on which an episode opens, closes or reaches a new peak are diffed, since on
+    any other day the cut episodes equal the previous day's.
+    """
+    if first > last:
+        return []
+    spans: list[tuple[Verdict, int, int | None]] = []
+    days = {first}
+    for verdict in verdicts:
+        signal = verdict.signal
+        for opened, closed in _spans(signal, verdict.close_after_days):
+            spans.append((verdict, opened, closed))
+            lo = max(opened, first - signal.start)
+            hi = min(closed if closed is not None else signal.alarm.size - 1, last - signal.start)
+            days.update(d + signal.start for d in (opened, closed) if d is not None)
+            if lo <= hi:
+                # A new running maximum of the score since the opening moves the peak.
+                running = np.maximum.accumulate(signal.score[opened : hi + 1])
+                rises = np.flatnonzero(np.diff(running) > 0) + 1 + opened
+                days.update(int(d) + signal.start for d in rises if d >= lo)
+    current = {episode.flag_id: episode for episode in published}
+    changes: list[tuple[int, FlagChange]] = []
+    for day in sorted(d for d in days if first <= d <= last):
+        view: list[FlagEpisode] = []
+        for verdict, opened, closed in spans:
+            signal = verdict.signal
+            cut = day - signal.start
+            if opened > cut:
+                continue
+            shown = closed if closed is not None and closed <= cut else None
+            view.append(
+                _episode(
+                    signature=signature,
+                    signal=signal,
+                    opened=opened,
+                    closed=shown,
+                    last=cut if shown is None else shown,
+                    params=verdict.params,
+                )
+            )
+        for change in diff_episodes(
+            list(current.values()), view, tolerance, withdrawn_at=day_start(day)
+        ):
+            changes.append((day, change))
+            current[change.episode.flag_id] = change.episode
+    return changes
 
 
 def _episode(

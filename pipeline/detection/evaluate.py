@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from pipeline.detection.complaints import complaint_signal
-from pipeline.detection.episodes import FlagEpisode, episodes_from_signal
+from pipeline.detection.episodes import FlagEpisode, Verdict, episodes_from_signal
 from pipeline.detection.exposure import (
     daily_sales,
     exposure_from_sales,
@@ -30,6 +30,8 @@ from pipeline.detection.params import DetectionParams
 from pipeline.detection.ports import CountStore, FloatArray, InstalledBase, Series
 
 ProductKey = tuple[str, str, str]
+MAX_GRID_DAYS = 36_600
+"""A century of days: a longer grid means a count or a sales month on an absurd day."""
 
 
 def evaluate(
@@ -52,6 +54,61 @@ def evaluate(
     those a batch touched, to publish closures.
     """
     params = params or DetectionParams()
+    found, _, failed = _signals(signatures, store, installed_base, params, as_of, anchored=False)
+    if failed:
+        # The offline caller wants every signature or an error, as before.
+        raise next(iter(failed.values()))
+    return {
+        signature: [
+            episode
+            for scored in signals
+            for episode in episodes_from_signal(
+                signature, scored.signal, scored.params, scored.close_after_days
+            )
+        ]
+        for signature, signals in found.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What :func:`daily_signals` found: per signature its verdicts (none: nothing to judge yet,
+    or judged elsewhere) and the last day with counts of its own; and the signatures that
+    failed, with the error, so that one bad series never stops the others."""
+
+    found: dict[Signature, list[Verdict]]
+    last_count_day: dict[Signature, int | None]
+    failed: dict[Signature, Exception]
+
+
+def daily_signals(
+    signatures: Iterable[Signature],
+    store: CountStore,
+    installed_base: InstalledBase | None,
+    params: DetectionParams,
+    through: date,
+) -> Signals:
+    """Each monitored signature's daily verdict from its first day with counts to ``through``.
+
+    The grid is anchored at the signature's own first day, not at ``through``, and every
+    detector is causal, so the verdict for a day does not depend on how far the grid reaches:
+    walking it in pieces (rounds) gives what one walk over the whole history gives.
+    """
+    found, last, failed = _signals(
+        signatures, store, installed_base, params, through, anchored=True
+    )
+    return Signals(found, last, failed)
+
+
+def _signals(
+    signatures: Iterable[Signature],
+    store: CountStore,
+    installed_base: InstalledBase | None,
+    params: DetectionParams,
+    as_of: date | None,
+    *,
+    anchored: bool,
+) -> tuple[dict[Signature, list[Verdict]], dict[Signature, int | None], dict[Signature, Exception]]:
     targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
     with_base = {s for s in targets if _sales(installed_base, s)}
     if installed_base is not None and params.monitor_markets:
@@ -74,24 +131,35 @@ def evaluate(
             needed.update(references_of(signature))
             needed.add(replace(signature, variant=ANY))
             needed.add(Signature(signature.brand, signature.model, ANY, ANY))
-    since = None if as_of is None else as_of - timedelta(days=params.history_days + 1)
+    since = None
+    if as_of is not None and not anchored:
+        since = as_of - timedelta(days=params.history_days + 1)
     series = store.series(sorted(needed), since)
+    history = None if anchored else params.history_days
     exposures = (
         _Exposures(installed_base, params, series, as_of)
         if installed_base is not None and with_base
         else None
     )
 
-    result: dict[Signature, list[FlagEpisode]] = {}
+    result: dict[Signature, list[Verdict]] = {}
+    failed: dict[Signature, Exception] = {}
     for signature in targets:
-        if exposures is not None and signature in with_base:
-            result[signature] = _with_base(signature, series, exposures, params)
-        elif signature.market is not None:
-            # Without units sold per market, a market's complaints are judged in the pooled one.
-            result[signature] = []
-        else:
-            result[signature] = _without_base(signature, series, params, as_of)
-    return result
+        try:
+            if exposures is not None and signature in with_base:
+                scored = _with_base(signature, series, exposures, params, history)
+            elif signature.market is not None:
+                # Without units sold per market, a market's complaints are judged in the pooled
+                # one.
+                scored = None
+            else:
+                scored = _without_base(signature, series, params, as_of, history)
+        except Exception as exc:  # noqa: BLE001 - one signature's bad data must not stop the rest
+            failed[signature] = exc
+            continue
+        result[signature] = [] if scored is None else [scored]
+    last = {s: series[s].last_day for s in targets}
+    return result, last, failed
 
 
 def _sales(installed_base: InstalledBase | None, signature: Signature) -> bool:
@@ -119,15 +187,21 @@ def _peer_component(signature: Signature) -> Signature:
 
 
 def _grid(
-    own_first: int | None, related: Iterable[Series], as_of: date | None, history_days: int
+    own_first: int | None, related: Iterable[Series], as_of: date | None, history_days: int | None
 ) -> tuple[int, int] | None:
+    """The days to judge: from the own first day (or ``history_days`` back) to ``as_of``."""
     if own_first is None:
         return None
     if as_of is not None:
         end = as_of.toordinal()
     else:
         end = max(s.last_day for s in related if s.last_day is not None)
-    start = max(own_first, end - history_days)
+    start = own_first if history_days is None else max(own_first, end - history_days)
+    if end - start > MAX_GRID_DAYS:
+        raise ValueError(
+            f"{end - start} days from the first count to {date.fromordinal(end)}: more than "
+            f"{MAX_GRID_DAYS}; check the signature's counts for a wrong day"
+        )
     return (start, end) if start <= end else None
 
 
@@ -136,15 +210,16 @@ def _without_base(
     series: Mapping[Signature, Series],
     params: DetectionParams,
     as_of: date | None,
-) -> list[FlagEpisode]:
+    history_days: int | None,
+) -> Verdict | None:
     params = complaint_params(signature, params)
     own = series[signature]
     product, component, grand = (series[key] for key in references_of(signature))
     model_component = series.get(replace(signature, variant=ANY), Series.empty())
     model_total = series.get(Signature(signature.brand, signature.model, ANY, ANY), Series.empty())
-    grid = _grid(own.first_day, (own, product, component, grand), as_of, params.history_days)
+    grid = _grid(own.first_day, (own, product, component, grand), as_of, history_days)
     if grid is None:
-        return []
+        return None
     start, end = grid
     counts, severe = own.dense(start, end)
     signal = complaint_signal(
@@ -158,7 +233,7 @@ def _without_base(
         model_component=model_component.dense(start, end)[0],
         model_total=model_total.dense(start, end)[0],
     )
-    return episodes_from_signal(signature, signal, params, params.complaint_close_after_days)
+    return Verdict(signal, params, params.complaint_close_after_days)
 
 
 def complaint_params(signature: Signature, params: DetectionParams) -> DetectionParams:
@@ -247,7 +322,8 @@ def _with_base(
     series: Mapping[Signature, Series],
     exposures: _Exposures,
     params: DetectionParams,
-) -> list[FlagEpisode]:
+    history_days: int | None,
+) -> Verdict | None:
     if signature.market is not None:
         # Each variant is tested once per market too: stricter thresholds keep the total of
         # false alarms per variant about where it was before markets were scanned.
@@ -262,10 +338,14 @@ def _with_base(
     )
     # Claims are only known from the first one on: earlier days would read as zero claims.
     own_first = own.first_day if own.first_day is not None else min(sales).toordinal()
-    start = max(own_first, exposures.start, exposures.end - params.history_days)
+    start = max(own_first, exposures.start)
+    if history_days is not None:
+        start = max(start, exposures.end - history_days)
     end = exposures.end
     if start > end:
-        return []
+        return None
+    if end - start > MAX_GRID_DAYS:
+        raise ValueError(f"{end - start} days of exposure to judge: more than {MAX_GRID_DAYS}")
     counts, severe = own.dense(start, end)
     exposure = exposures.window(
         exposures.of((signature.brand, signature.model, signature.variant)), start, end
@@ -302,4 +382,4 @@ def _with_base(
         baseline=baseline,
         params=params,
     )
-    return episodes_from_signal(signature, signal, params, params.close_after_days)
+    return Verdict(signal, params, params.close_after_days)

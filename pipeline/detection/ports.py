@@ -151,6 +151,12 @@ SalesKey = tuple[str, str, str | None, str, str]
 """(brand, model, variant, market, "YYYY-MM"), the shape of a units_sold.reported event."""
 
 
+def month_start(month: str) -> date:
+    """The first day of a ``YYYY-MM`` month; ValueError for anything else (``0000-01``)."""
+    year, month_number = (int(part) for part in month.split("-"))
+    return date(year, month_number, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class InMemoryInstalledBase:
     """An InstalledBase over a plain mapping of units sold."""
@@ -163,8 +169,7 @@ class InMemoryInstalledBase:
         variant is stored under ``*`` only."""
         totals: dict[tuple[str, str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
         for (brand, model, variant, market, month), units in sales:
-            year, month_number = (int(part) for part in month.split("-"))
-            first_day = date(year, month_number, 1)
+            first_day = month_start(month)
             if variant:
                 totals[(brand, model, variant)][first_day] += units
                 totals[(brand, model, f"{variant}{MARKET_SEPARATOR}{market}")][first_day] += units

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -29,11 +30,12 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
-from pipeline.detection.ports import InMemoryInstalledBase, Series
+from pipeline.detection.ports import InMemoryInstalledBase, Series, month_start
 from pipeline.warehouse.engine import dialect_name
 from pipeline.warehouse.tables import (
     ComplaintRow,
     DefectFlagRow,
+    DetectionStateRow,
     PendingSignatureRow,
     RepairRow,
     SignatureCountRow,
@@ -44,6 +46,8 @@ from pipeline.warehouse.upsert import add_counts, upsert
 
 _SIG = ("brand", "model", "variant", "component")
 _CHUNK = 400
+
+log = logging.getLogger(__name__)
 
 
 def _signature_day(
@@ -191,8 +195,17 @@ def _lock_key(signature: Signature) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def load_installed_base(session: Session) -> InMemoryInstalledBase | None:
-    """Units sold per product and month, or None when no sales were ever reported."""
+@dataclass(frozen=True)
+class InstalledBaseRead:
+    """The installed base, or None when no sales were ever reported, and the rows left out."""
+
+    base: InMemoryInstalledBase | None
+    skipped: int = 0
+
+
+def load_installed_base(session: Session) -> InstalledBaseRead:
+    """Units sold per product and month; a row whose month is no calendar month (``0000-01``,
+    stored before the contract refused it) is left out and reported, never a crash."""
     rows = session.execute(
         select(
             UnitsSoldRow.brand,
@@ -203,11 +216,23 @@ def load_installed_base(session: Session) -> InMemoryInstalledBase | None:
             UnitsSoldRow.count.label("units"),
         )
     ).all()
-    if not rows:
-        return None
-    return InMemoryInstalledBase.from_sales(
-        ((r.brand, r.model, r.variant or None, r.market, r.month), int(r.units)) for r in rows
+    usable = []
+    for r in rows:
+        try:
+            month_start(r.month)
+        except (ValueError, TypeError, AttributeError) as exc:
+            log.warning(
+                "units_sold row %s/%s/%s/%s month %r left out of the installed base: %s",
+                r.brand, r.model, r.variant, r.market, r.month, exc,
+            )  # fmt: skip
+            continue
+        usable.append(r)
+    if not usable:
+        return InstalledBaseRead(None, len(rows))
+    base = InMemoryInstalledBase.from_sales(
+        ((r.brand, r.model, r.variant or None, r.market, r.month), int(r.units)) for r in usable
     )
+    return InstalledBaseRead(base, len(rows) - len(usable))
 
 
 def load_episodes(
@@ -215,37 +240,94 @@ def load_episodes(
 ) -> dict[Signature, list[FlagEpisode]]:
     """Stored flag episodes of these signatures."""
     out: dict[Signature, list[FlagEpisode]] = {s: [] for s in signatures}
-    wanted = list(out)
-    t = DefectFlagRow
+    for r in _rows_of(session, DefectFlagRow, list(out)):
+        sig = Signature(r.brand, r.model, r.variant, r.component)
+        out[sig].append(
+            FlagEpisode(
+                signature=sig,
+                method=r.method,
+                opened_at=r.first_raised_at,
+                closed_at=r.closed_at,
+                score=r.score,
+                severity=cast(Any, r.severity),
+                evidence=dict(r.evidence),
+            )
+        )
+    return out
+
+
+def _rows_of(
+    session: Session,
+    table: type[DefectFlagRow] | type[DetectionStateRow],
+    wanted: Sequence[Signature],
+) -> Iterator[Any]:
+    """The rows of ``table`` keyed by these signatures, read in chunks the drivers take."""
+    t = table
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        rows = session.scalars(
+        yield from session.scalars(
             select(t).where(
                 tuple_(t.brand, t.model, t.variant, t.component).in_(
                     [(s.brand, s.model, s.variant, s.component) for s in chunk]
                 )
             )
         )
-        for r in rows:
-            sig = Signature(r.brand, r.model, r.variant, r.component)
-            out[sig].append(
-                FlagEpisode(
-                    signature=sig,
-                    method=r.method,
-                    opened_at=r.first_raised_at,
-                    closed_at=r.closed_at,
-                    score=r.score,
-                    severity=cast(Any, r.severity),
-                    evidence=dict(r.evidence),
-                )
-            )
-    return out
 
 
-def open_flag_signatures(session: Session) -> list[Signature]:
-    t = DefectFlagRow
+@dataclass(frozen=True)
+class SignatureState:
+    """How far a signature was judged (``evaluated_through``, an event day), until when its
+    verdict may change without new counts (None: while an episode is open), and why its last
+    evaluation failed, if it did."""
+
+    evaluated_through: date | None = None
+    watch_until: date | None = None
+    error: str | None = None
+    failed_at: datetime | None = None
+
+
+def load_states(
+    session: Session, signatures: Collection[Signature]
+) -> dict[Signature, SignatureState]:
+    """The stored state of these signatures; those never judged are absent."""
+    return {
+        Signature(r.brand, r.model, r.variant, r.component): SignatureState(
+            r.evaluated_through, r.watch_until, r.error, r.failed_at
+        )
+        for r in _rows_of(session, DetectionStateRow, sorted(signatures))
+    }
+
+
+def save_states(session: Session, states: Mapping[Signature, SignatureState]) -> None:
+    rows: list[dict[str, Any]] = [
+        dict(zip(_SIG, (s.brand, s.model, s.variant, s.component), strict=True))
+        | {
+            "evaluated_through": state.evaluated_through,
+            "watch_until": state.watch_until,
+            "error": state.error,
+            "failed_at": state.failed_at,
+        }
+        for s, state in sorted(states.items())
+    ]
+    upsert(session, DetectionStateRow.__table__, rows, _SIG)  # type: ignore[arg-type]
+
+
+def due_signatures(session: Session, before: date, limit: int) -> list[Signature]:
+    """Signatures without new counts whose verdict may still change on days they were not
+    judged yet (judged before ``before``, an episode open or counts in a trailing window),
+    those judged the longest ago first; failed ones wait for new counts."""
+    if limit <= 0:
+        return []
+    t = DetectionStateRow
     rows = session.execute(
-        select(t.brand, t.model, t.variant, t.component).where(t.status == "open").distinct()
+        select(t.brand, t.model, t.variant, t.component)
+        .where(
+            t.error.is_(None),
+            t.evaluated_through < before,
+            or_(t.watch_until.is_(None), t.watch_until > t.evaluated_through),
+        )
+        .order_by(t.evaluated_through, t.brand, t.model, t.variant, t.component)
+        .limit(limit)
     )
     return [Signature(*r) for r in rows]
 
@@ -280,7 +362,8 @@ def _unique(rows: Sequence[dict[str, Any]]) -> Iterable[dict[str, Any]]:
 def evidence_context(
     session: Session, signature: Signature, since: datetime, until: datetime, samples: int = 5
 ) -> dict[str, Any]:
-    """Latest complaint/repair ids, and counts by market and production lot, behind a flag."""
+    """Latest complaint/repair ids, and counts by market and production lot, behind a flag:
+    events at ``since`` or later and before ``until``."""
     found: list[tuple[datetime, str, str, str | None]] = []
     for table in (ComplaintRow, RepairRow):
         query = (
@@ -290,7 +373,7 @@ def evidence_context(
                 table.brand == signature.brand,
                 table.model == signature.model,
                 table.occurred_at >= since,
-                table.occurred_at <= until,
+                table.occurred_at < until,
                 or_(
                     table.component == signature.component,
                     table.component.startswith(f"{signature.component}:"),

@@ -302,6 +302,25 @@ class PendingSignatureRow(Base):
     """Bumped by every batch that marks it: the detector clears only what it evaluated."""
 
 
+class DetectionStateRow(Base):
+    """How far in event time the detector has judged each signature, and why it gave up on one."""
+
+    __tablename__ = "detection_state"
+    brand: Mapped[str] = mapped_column(NameT, primary_key=True)
+    model: Mapped[str] = mapped_column(NameT, primary_key=True)
+    variant: Mapped[str] = mapped_column(NameT, primary_key=True)
+    component: Mapped[str] = mapped_column(Code, primary_key=True)
+    evaluated_through: Mapped[date | None] = mapped_column(Date, index=True)
+    """The last event day judged: later rounds go on from the day after."""
+    watch_until: Mapped[date | None] = mapped_column(Date)
+    """Until when the verdict may change without new counts (trailing windows still hold
+    some); None while an episode is open, which only more days can close."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why the last evaluation failed; set aside until new counts mark the signature again."""
+    failed_at: Mapped[datetime | None] = mapped_column(Ts)
+    """The event-time watermark when it failed."""
+
+
 class DefectFlagRow(Base):
     __tablename__ = "defect_flags"
     flag_id: Mapped[str] = mapped_column(Id, primary_key=True)
@@ -383,7 +402,11 @@ class DeadLetterRow(Base):
     item_index: Mapped[int | None] = mapped_column(Integer)
     key: Mapped[bytes | None] = mapped_column(LargeBinary)
     value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    """The original message's headers, [name, base64 value] pairs, for a replay to carry."""
     received_at: Mapped[datetime] = mapped_column(Ts)
+    replayed_at: Mapped[datetime | None] = mapped_column(Ts)
+    """When `aftersales deadletter replay` last sent it back to its topic."""
 
 
 class OutboxRow(Base):
@@ -394,6 +417,7 @@ class OutboxRow(Base):
     topic: Mapped[str] = mapped_column(NameT)
     key: Mapped[bytes | None] = mapped_column(LargeBinary)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Ts)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(Ts)
