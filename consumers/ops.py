@@ -10,6 +10,7 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from consumers.broker_check import CHECK_INTERVAL_S, BrokerCheck
 from pipeline import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
@@ -46,6 +47,16 @@ def set_state_gauges(values: dict[str, Any]) -> None:
 
 
 def install(app: faust.App, state: WorkerState) -> None:
+    broker = BrokerCheck.for_app(app)
+
+    @app.timer(interval=CHECK_INTERVAL_S, name="broker-check")
+    async def check_broker() -> None:
+        await broker.check()
+
+    @app.on_before_shutdown.connect
+    async def close_broker_check(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await broker.close()
+
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
         # aiohttp takes the charset apart from the media type.
@@ -69,6 +80,8 @@ def install(app: faust.App, state: WorkerState) -> None:
         warehouse = await asyncio.to_thread(_warehouse_ready, state.processor)
         if warehouse:
             problems.append(warehouse)
+        if problem := broker.problem():
+            problems.append(problem)
         assigned = app.consumer.assignment() if app.consumer else set()
         if not app.producer or not getattr(app.producer, "_started", True):
             problems.append("broker: producer not started")

@@ -164,6 +164,7 @@ def answers_kafka(bootstrap: str, timeout_s: float = 2.0) -> None:
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap,
         request_timeout_ms=int(timeout_s * 1000),
+        bootstrap_timeout_ms=int(timeout_s * 1000),
         client_id="aftersales-probe",
     )
     try:

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 from typing import Any
 
 from pipeline.config import Settings
+
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@", re.IGNORECASE)
+
+
+def mask_passwords(text: str) -> str:
+    """``text`` with the password of every URL in it (scheme://user:password@host) masked."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+class MaskPasswords(logging.Filter):
+    """Keeps URL passwords (a warehouse URL in an error message, say) out of every log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_passwords(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 def use_json(settings: Settings) -> bool:
@@ -29,10 +49,12 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
+        "filters": {"mask_passwords": {"()": MaskPasswords}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
                 "formatter": "default",
+                "filters": ["mask_passwords"],
                 "stream": "ext://sys.stderr",
             }
         },

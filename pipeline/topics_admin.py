@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from pipeline.config import Settings
+from pipeline.kafka_security import kafka_python_options
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def ensure_topics(
     admin = KafkaAdminClient(
         bootstrap_servers=settings.require_bootstrap(),
         client_id="aftersales-admin",
-        **settings.kafka_python_security(),
+        **kafka_python_options(settings),
     )
     try:
         deadline = time.monotonic() + timeout_s
