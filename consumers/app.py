@@ -16,6 +16,7 @@ import mode
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
+from consumers.crash import log_crash
 from consumers.handoff import Handoff, by_lane
 from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavailable
 from consumers.relay import OutboxRelay
@@ -23,6 +24,7 @@ from consumers.transport import with_fetch_wait
 from pipeline import metrics
 from pipeline.clock import backoff_delays
 from pipeline.config import Settings
+from pipeline.kafka_security import faust_credentials
 from pipeline.service import BatchProcessor
 from pipeline.triage import Message
 from pipeline.warehouse.writer import BatchOutcome
@@ -43,32 +45,22 @@ def broker_urls(bootstrap: str) -> list[str]:
 
 def credentials(settings: Settings) -> Any:
     """Faust's spelling of the configured SASL/TLS options (None for plaintext)."""
-    import ssl
-
-    context = None
-    if settings.security_protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(
-            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
-        )
-        if settings.ssl_certfile:
-            context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile or ""))
-    if settings.sasl_mechanism:
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        return faust.SASLCredentials(
-            username=settings.sasl_username,
-            password=password,
-            ssl_context=context,
-            mechanism=settings.sasl_mechanism,
-        )
-    if context is not None:
-        return faust.SSLCredentials(context)
-    return None
+    return faust_credentials(settings)
 
 
 def to_message(event: Any) -> Message:
     m = event.message
     ts = m.timestamp
-    return Message(m.topic, m.partition, m.offset, m.key, m.value, int(ts * 1000) if ts else None)
+    headers = m.headers.items() if isinstance(m.headers, Mapping) else (m.headers or ())
+    return Message(
+        m.topic,
+        m.partition,
+        m.offset,
+        m.key,
+        m.value,
+        int(ts * 1000) if ts else None,
+        tuple((str(name), bytes(value or b"")) for name, value in headers),
+    )
 
 
 def create_app(
@@ -116,6 +108,8 @@ def create_app(
     def crash_on_error(task: asyncio.Task[None]) -> None:
         # A failed write stops the worker at once, not when the next message would arrive.
         if not task.cancelled() and (exc := task.exception()) is not None:
+            # Faust's own crash line has no traceback and no offsets: this one has both.
+            log_crash(log, exc)
             crashes.append(asyncio.ensure_future(app.crash(exc)))
 
     @app.agent(inbound, name="archive")
@@ -189,6 +183,7 @@ def _detection_rounds(
         relay.committed((), outcome.claimed)
         metrics.DETECTION_ROUND_SECONDS.observe(time.perf_counter() - started)
         metrics.SIGNATURES_EVALUATED.inc(outcome.stats.get("signatures_evaluated", 0))
+        metrics.SIGNATURES_FAILED.inc(outcome.stats.get("signatures_failed", 0))
         _count_flags(outcome.stats)
 
 

@@ -20,6 +20,7 @@ from pipeline.config import Settings
 from pipeline.detector import DetectionRunner, RoundOutcome
 from pipeline.errors import PipelineError
 from pipeline.logs import logging_config
+from pipeline.quarantine import WarehouseUnreachable
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_detector, build_stages
 from pipeline.triage import Message
@@ -53,7 +54,11 @@ def _start_child(settings: Settings, role: str) -> None:
         return
     enrich, stages = build_stages(settings)
     _in_child[role] = BatchProcessor(
-        engine=engine, topics=settings.topics, enrich=enrich, stages=stages
+        engine=engine,
+        topics=settings.topics,
+        enrich=enrich,
+        stages=stages,
+        max_future=settings.max_future_skew,
     )
 
 
@@ -65,7 +70,7 @@ def _ready() -> bool:
 def _warehouse_errors() -> Iterator[None]:
     try:
         yield
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, WarehouseUnreachable) as exc:
         # Driver exceptions do not always survive pickling; their type and text do.
         raise WarehouseUnavailable(f"{type(exc).__name__}: {str(exc)[:500]}") from None
 

@@ -102,7 +102,9 @@ class OutboxRelay:
         for _, o in claimed:
             try:
                 futures.append(
-                    await self._app.producer.send(o.topic, o.key, o.value, None, None, None)
+                    await self._app.producer.send(
+                        o.topic, o.key, o.value, None, None, list(o.headers) or None
+                    )
                 )
             except ProducerSendError as exc:
                 if not isinstance(exc.__cause__, MessageSizeTooLargeError):

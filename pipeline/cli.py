@@ -11,8 +11,9 @@ import typer
 from rich.console import Console
 
 from pipeline import cli_views
+from pipeline.cli_deadletters import deadletter_app
 from pipeline.cli_sources import import_app, simulate
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.errors import PipelineError
 from pipeline.output import Format, emit
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Warehouse schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(deadletter_app, name="deadletter")
 app.command()(simulate)
 for view in (cli_views.flags, cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
     app.command()(view)
@@ -36,7 +38,7 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 
 def settings() -> Settings:
-    return Settings()
+    return load_settings()
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from pipeline.clock import wall_clock
-from pipeline.config import Settings
+from pipeline.config import load_settings
 from pipeline.output import to_json
 
 import_app = typer.Typer(help="Import real after-sales data files as events.", no_args_is_help=True)
@@ -33,7 +33,7 @@ def import_nhtsa(
     from producers.sources.nhtsa import read_complaints, read_recalls
     from producers.sources.report import SkipReport
 
-    settings = Settings()
+    settings = load_settings()
     today = wall_clock().date()
     if recalls is not None:
         recall_report = SkipReport()
@@ -74,7 +74,7 @@ def import_csv(
     items = read_mapped_csv(
         file, load_mapping(path), today=wall_clock().date(), on_recoded=report.note_recoded
     )
-    publish_events(Settings(), tally(items, report), err, description=file.name)
+    publish_events(load_settings(), tally(items, report), err, description=file.name)
     _print_report(report.summary())
 
 
@@ -112,5 +112,5 @@ def simulate(
                 n += 1
         err.print(f"wrote {n:,} events to {out}")
         return
-    counts = publish_events(Settings(), run(config), err, description="simulating")
+    counts = publish_events(load_settings(), run(config), err, description="simulating")
     err.print(to_json(dict(sorted(counts.items()))))

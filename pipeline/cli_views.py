@@ -13,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clock import wall_clock
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.output import Format, emit
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import make_engine, session_factory
@@ -49,7 +49,7 @@ class ReportFmt(StrEnum):
 
 
 def _sessions() -> sessionmaker[Session]:
-    return session_factory(make_engine(Settings().warehouse_url))
+    return session_factory(make_engine(load_settings().warehouse_url))
 
 
 def flags(
@@ -159,7 +159,7 @@ def report(
 ) -> None:
     """Write a product-improvement report (HTML, Markdown or JSON)."""
     path = write_product_report(
-        Settings(),
+        load_settings(),
         out,
         fmt.value,
         since=date.fromisoformat(since) if since else None,
@@ -195,5 +195,5 @@ def write_product_report(
         with Publisher(settings) as publisher:
             publisher.publish_raw(settings.topics.reports, event.report_id.encode(), encode(event))
             publisher.flush()
-        err.print(f"summary published to {settings.topics.reports}")
+        err.print(f"summary published to {settings.topics.reports}", markup=False, highlight=False)
     return path

@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.errors import PipelineError
 from schemas.topics import Topics
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 DEFAULT_VAR_DIR = Path("var")
+ENV_PREFIX = "AFTERSALES_"
+MASK = "***"
+
+
+class SettingsError(PipelineError):
+    """The settings are invalid; the message names each variable and what is wrong with it."""
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (postgresql://user:***@host/db)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL we can take apart: show nothing of it
+        return MASK
+    if not password:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{hostport}"))
 
 
 class Settings(BaseSettings):
     """Everything the pipeline can be told; entrypoints build it, tests pass values explicitly."""
 
     model_config = SettingsConfigDict(
-        env_prefix="AFTERSALES_", env_file=".env", extra="ignore", frozen=True
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # Error messages must never echo values: some of them are passwords.
+        hide_input_in_errors=True,
     )
 
     kafka_bootstrap: str | None = Field(
@@ -70,6 +98,14 @@ class Settings(BaseSettings):
         description="Longest the broker may hold a fetch before answering (fetch.max.wait.ms).",
     )
     warehouse_retry_max_s: float = Field(default=30.0, gt=0)
+    max_future_skew_s: float = Field(
+        default=86_400.0,
+        ge=0,
+        description=(
+            "How far past the worker's clock an event's occurred_at may lie; later events are "
+            "dead letters (reason future_event_time), so one bad clock cannot move event time."
+        ),
+    )
     stages: Literal["full", "archive"] = Field(
         default="full",
         description="full: enrich, case book and detection; archive: validate and archive only.",
@@ -88,6 +124,33 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
 
+    @field_validator("security_protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper_case(cls, value: Any) -> Any:
+        # Kafka spells these in capitals; accept `sasl_ssl` or `scram-sha-512` from a .env too.
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "sasl_mechanism",
+        "sasl_username",
+        "sasl_password",
+        "ssl_cafile",
+        "ssl_certfile",
+        "ssl_keyfile",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `AFTERSALES_SSL_CAFILE=` (as compose files write an unset variable) means unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Settings:
+        problems = security_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     @model_validator(mode="after")
     def _one_lane_on_sqlite(self) -> Settings:
         if self.batch_lanes > 1 and self.warehouse_url.startswith("sqlite"):
@@ -104,6 +167,11 @@ class Settings(BaseSettings):
         return 1 if self.warehouse_url.startswith("sqlite") else 2
 
     @property
+    def max_future_skew(self) -> timedelta:
+        """``max_future_skew_s`` as a duration."""
+        return timedelta(seconds=self.max_future_skew_s)
+
+    @property
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
 
@@ -117,23 +185,99 @@ class Settings(BaseSettings):
             )
         return self.kafka_bootstrap
 
-    def kafka_python_security(self) -> dict[str, Any]:
-        """Security options in kafka-python's spelling (producers, admin)."""
-        opts: dict[str, Any] = {"security_protocol": self.security_protocol}
-        if self.sasl_mechanism:
-            opts["sasl_mechanism"] = self.sasl_mechanism
-            opts["sasl_plain_username"] = self.sasl_username
-            opts["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
-        if self.ssl_cafile:
-            opts["ssl_cafile"] = str(self.ssl_cafile)
-        if self.ssl_certfile:
-            opts["ssl_certfile"] = str(self.ssl_certfile)
-        if self.ssl_keyfile:
-            opts["ssl_keyfile"] = str(self.ssl_keyfile)
-        return opts
-
     def masked(self) -> dict[str, Any]:
-        """The settings as a dict fit for logs: secrets stay masked."""
-        return {k: (str(v) if isinstance(v, SecretStr) else v) for k, v in self}
+        """The settings as a dict fit for logs: secrets and URL passwords stay masked."""
+        return {k: _masked_value(k, v) for k, v in self}
+
+    def __repr_args__(self) -> Any:
+        # repr() ends up in tracebacks and debug logs: keep the warehouse password out of it.
+        for name, value in super().__repr_args__():
+            yield name, (_masked_value(name, value) if name else value)
+
+
+def _masked_value(name: str, value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return str(value)
+    if name == "warehouse_url" and isinstance(value, str):
+        return mask_url(value)
+    return value
+
+
+def _env(name: str) -> str:
+    return f"{ENV_PREFIX}{name.upper()}"
+
+
+def security_problems(settings: Settings) -> list[str]:
+    """What contradicts itself in the Kafka security settings, each said as what to change."""
+    protocol = settings.security_protocol
+    problems = []
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        if not settings.sasl_mechanism:
+            problems.append(
+                f"AFTERSALES_SECURITY_PROTOCOL={protocol} needs AFTERSALES_SASL_MECHANISM "
+                "(PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)"
+            )
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        missing = [
+            _env(name)
+            for name, value in (
+                ("sasl_username", settings.sasl_username),
+                ("sasl_password", password),
+            )
+            if not value
+        ]
+        if missing:
+            problems.append(
+                f"AFTERSALES_SECURITY_PROTOCOL={protocol} needs {' and '.join(missing)}"
+            )
+    else:
+        given = [
+            _env(name)
+            for name in ("sasl_mechanism", "sasl_username", "sasl_password")
+            if getattr(settings, name) is not None
+        ]
+        if given:
+            problems.append(
+                f"{', '.join(given)} set, but AFTERSALES_SECURITY_PROTOCOL={protocol} does not "
+                "authenticate with SASL: use SASL_PLAINTEXT or SASL_SSL, or unset them"
+            )
+    if protocol not in ("SSL", "SASL_SSL"):
+        given = [
+            _env(name)
+            for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile")
+            if getattr(settings, name) is not None
+        ]
+        if given:
+            problems.append(
+                f"{', '.join(given)} set, but AFTERSALES_SECURITY_PROTOCOL={protocol} does not "
+                "use TLS: use SSL or SASL_SSL, or unset them"
+            )
+    if settings.ssl_keyfile is not None and settings.ssl_certfile is None:
+        problems.append(
+            "AFTERSALES_SSL_KEYFILE is the key of a client certificate: set "
+            "AFTERSALES_SSL_CERTFILE too, or unset it"
+        )
+    return problems
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment (and ``values``); invalid ones raise SettingsError.
+
+    Its message lists each variable and what is wrong with it, never a value: a rejected value
+    may be a password.
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """A ValidationError of Settings as lines of `VARIABLE: problem`, without input values."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False, include_context=False):
+        field = next((str(part) for part in error["loc"] if isinstance(part, str)), "")
+        # Problems found across fields come joined by the model validator: one line each.
+        for message in error["msg"].removeprefix("Value error, ").split("; "):
+            lines.append(f"  {_env(field)}: {message}" if field else f"  {message}")
+    return "invalid settings:\n" + "\n".join(lines)

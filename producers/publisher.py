@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
+from pipeline.kafka_security import kafka_python_options
 from schemas.codec import BATCH_CONTENT_TYPE, encode, encode_batch
 from schemas.events import FAMILY_OF_TYPE
 from schemas.keys import event_key
@@ -48,7 +49,7 @@ class Publisher:
             batch_size=self.batch_bytes,
             max_request_size=2 * 1024 * 1024,
             compression_type=self.compression,
-            **self.settings.kafka_python_security(),
+            **kafka_python_options(self.settings),
         )
         return self
 
@@ -77,8 +78,14 @@ class Publisher:
         headers = [("content-type", BATCH_CONTENT_TYPE.encode())]
         self._send(self.topic_for(events[0]), event_key(events[0]), encode_batch(events), headers)
 
-    def publish_raw(self, topic: str, key: bytes | None, value: bytes) -> None:
-        self._send(topic, key, value, None)
+    def publish_raw(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        self._send(topic, key, value, list(headers) or None)
 
     def _send(self, topic: str, key: bytes | None, value: bytes, headers: Any) -> None:
         future = self.producer.send(topic, key=key, value=value, headers=headers)

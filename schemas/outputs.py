@@ -79,7 +79,13 @@ class DeadLetter(Contract):
     partition: int
     offset: int
     item_index: int | None = Field(default=None, description="Index within a batch message.")
-    key_b64: str | None = None
+    key_b64: str | None = Field(
+        default=None, description="The original message key, base64 encoded (cut at 4 KiB)."
+    )
+    key_size: int = Field(default=0, ge=0, description="Size of the original key in bytes.")
+    key_truncated: bool = Field(
+        default=False, description="True when key_b64 holds only the start of the key."
+    )
     value_b64: str = Field(
         description="The original message value, base64 encoded (cut at 256 KiB; see value_size)."
     )
@@ -87,6 +93,6 @@ class DeadLetter(Contract):
     value_truncated: bool = Field(
         default=False,
         description="True when value_b64 holds only the start of the value; the warehouse keeps "
-        "the whole original in dead_letters.",
+        "the same cut, no more than the dead-letter topic carries.",
     )
     received_at: AwareDatetime

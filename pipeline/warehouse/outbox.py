@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.deadletters import headers_from_json
 from pipeline.warehouse.tables import OutboxRow
 from pipeline.warehouse.writer import Outgoing
 
@@ -32,11 +33,11 @@ def claim(
         update(OutboxRow).where(OutboxRow.id.in_(ids)).values(claimed_by=worker, claimed_at=now)
     )
     rows = session.execute(
-        select(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.value)
+        select(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.value, OutboxRow.headers)
         .where(OutboxRow.id.in_(ids))
         .order_by(OutboxRow.id)
     )
-    return [(r.id, Outgoing(r.topic, r.key, r.value)) for r in rows]
+    return [(r.id, Outgoing(r.topic, r.key, r.value, headers_from_json(r.headers))) for r in rows]
 
 
 def forget(session: Session, ids: Sequence[int]) -> None:

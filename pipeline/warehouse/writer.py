@@ -11,12 +11,12 @@ from typing import Any, Protocol
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from pipeline.deadletters import connect_headers, dead_letter_value, headers_to_json
 from pipeline.projections import Row, Rows, fold_tickets, new_rows, project
-from pipeline.triage import Accepted, Triaged
+from pipeline.triage import Accepted, Headers, Triaged
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
 from pipeline.warehouse.watermark import advance_watermark, watermark_after
-from schemas.codec import encode
 from schemas.keys import event_key
 from schemas.tickets import TicketEvent
 
@@ -47,6 +47,7 @@ class Outgoing:
     topic: str
     key: bytes | None
     value: bytes
+    headers: Headers = ()
 
 
 Claimed = tuple[int, Outgoing]
@@ -104,16 +105,24 @@ def write_batch(
         {
             "dead_letter_id": d.dead_letter_id,
             **d.record.model_dump(
-                exclude={"key_b64", "value_b64", "value_size", "value_truncated"}
+                exclude={
+                    "key_b64",
+                    "key_size",
+                    "key_truncated",
+                    "value_b64",
+                    "value_size",
+                    "value_truncated",
+                }
             ),
             "key": d.key,
             "value": d.value,
+            "headers": headers_to_json(d.headers),
         }
         for d in batch.dead
     ]
     new_dead = insert_new(session, TABLES["dead_letters"], dead_rows, "dead_letter_id")
     outbox = [
-        Outgoing(deadletter_topic, d.key, encode(d.record))
+        Outgoing(deadletter_topic, d.key, dead_letter_value(d), connect_headers(d))
         for d in batch.dead
         if d.dead_letter_id in new_dead
     ]
@@ -121,7 +130,9 @@ def write_batch(
     unique: dict[str, Accepted] = {}
     for item in batch.accepted:
         unique.setdefault(item.event.id_text, item)
-    candidates = sorted(unique.values(), key=lambda a: a.event.occurred_at)
+    # Arrival order, never event-time order: a batch must decide what its events would decide
+    # in batches of one, and those see the stream in the order it arrives.
+    candidates = list(unique.values())
     ctx = BatchContext(session=session, now=now, new=candidates, outbox=outbox)
     if enrich is not None and candidates:
         # Enriched before the insert so each event row is written once, enrichment included.
@@ -130,14 +141,15 @@ def write_batch(
     new_ids = insert_new(session, TABLES["events"], archive_rows, "event_id")
     new = [a for a in candidates if a.event.id_text in new_ids]
     ctx.new = new
-    if new:
-        ctx.event_time = watermark_after(session, new[-1].event.occurred_at)
+    latest = max((a.event.occurred_at for a in new), default=None)
+    if latest is not None:
+        ctx.event_time = watermark_after(session, latest)
     _project(session, ctx)
     for stage in stages:
         stage(ctx)
     claimed = write_outbox(session, ctx.outbox, now, claimant)
-    if new:
-        advance_watermark(session, new[-1].event.occurred_at)
+    if latest is not None:
+        advance_watermark(session, latest)
     by_type: dict[str, int] = {}
     for a in new:
         by_type[a.event.event_type] = by_type.get(a.event.event_type, 0) + 1
@@ -191,7 +203,8 @@ def _project(session: Session, ctx: BatchContext) -> None:
 
 
 def _last_per_key(rows: list[Row], keys: Sequence[str]) -> list[Row]:
-    """One row per key (the last, events being in event-time order): upserts touch a row once."""
+    """One row per key (the last to arrive, as batches of one would leave it): upserts touch a
+    row once."""
     return list({tuple(r[k] for k in keys): r for r in rows}.values())
 
 
@@ -219,6 +232,7 @@ def write_outbox(
             "topic": o.topic,
             "key": o.key,
             "value": o.value,
+            "headers": headers_to_json(o.headers),
             "created_at": now,
             "claimed_by": claimant,
             "claimed_at": now if claimant else None,
