@@ -7,12 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from pipeline.broker import EmbeddedBroker
 from pipeline.warehouse.databases import create_database, drop_database
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
+
+# CI runs every property test on the same examples, so a run's verdict is the code's, not the
+# draw's; development runs keep exploring new examples (and keep the ones that failed).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_ADMIN_URL = os.environ.get(
     "AFTERSALES_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -124,7 +124,7 @@ def pareto_png(pareto: ModelPareto) -> bytes | None:
     if not bars:
         return None
     fig, ax = _figure(7.5, 3.4)
-    labels = [_short(f"{b.component}\n{b.failure_mode}", 22) for b in bars]
+    labels = [_short(f"{b.component}\n{b.failure_mode}", 22, lines=2) for b in bars]
     positions = range(len(bars))
     ax.bar(positions, [b.count for b in bars], color=PRIMARY)
     ax.set_xticks(list(positions), labels, rotation=35, ha="right", fontsize=7)
@@ -272,7 +272,9 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _short(text: str, limit: int) -> str:
-    """A label of at most ``limit`` characters a line, control and format characters dropped."""
-    lines = [printable(line, newlines=False) for line in text.split("\n")]
-    return "\n".join(line if len(line) <= limit else line[: limit - 1] + "…" for line in lines)
+def _short(text: str, limit: int, lines: int = 1) -> str:
+    """A label of at most ``lines`` lines of ``limit`` characters, control and format characters
+    dropped: data with many line breaks would otherwise squeeze the axes to nothing."""
+    parts = [printable(part, newlines=False).strip() for part in text.splitlines()] or [""]
+    kept = [*parts[: lines - 1], " ".join(p for p in parts[lines - 1 :] if p)]
+    return "\n".join(p if len(p) <= limit else p[: limit - 1] + "…" for p in kept)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -123,6 +123,7 @@ def test_chart_text_with_dollar_signs_and_backslashes_is_drawn_not_parsed() -> N
 
 @CHARTS
 @given(text=hostile_text)
+@example(text="line one\nline two\r\n| row | line one\nline two\r\n| row |" * 3)
 def test_charts_draw_any_text_in_titles_ticks_legends_and_annotations(text: str) -> None:
     data = hostile_report(text)
 
