@@ -11,7 +11,9 @@ NHTSA scoring (definitions fixed by the product brief):
 * flags per 1,000 complaint rows counts every raised episode, at every level the detector
   monitors, against every row of the file (one row per complaint and component);
 * a recall's component is matched to the longest complaint top-level code it starts with;
-* a complaint counts once per signature (``count_increments`` de-duplicates per complaint).
+* a complaint counts once per signature (``count_increments`` de-duplicates per complaint), and
+  a near-duplicate of an earlier complaint on the same product counts as that complaint
+  (``pipeline.detection.dedupe``).
 
 Simulator scoring: a defect is found when a flag on its variant, or on the variant in one of the
 defect's markets, opens on or after its onset; delay = opening - onset. Every other flag is false
@@ -22,9 +24,10 @@ are counted against the ground truth's variant-level signature-months.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -44,6 +47,7 @@ from pipeline.detection import (
     observation_from_event,
     top_level,
 )
+from pipeline.detection.dedupe import Filed, copies_of, merge_copies
 from pipeline.detection.model import CountedKey, counted_keys
 from pipeline.detection.ports import SalesKey
 from schemas.feedback import ComplaintFiled
@@ -66,6 +70,24 @@ class NhtsaData:
     rows: int
     observations: tuple[Observation, ...]
     recalls: tuple[RecallAnnounced, ...]
+    rows_by_make: tuple[tuple[str, int], ...] = ()
+    """Complaint rows per make (rows that decode), for flag rates of one make's slice."""
+    copies: int = 0
+    """Complaints merged into an earlier one as near-duplicates (``pipeline.detection.dedupe``)."""
+
+    def only(self, makes: Collection[str]) -> NhtsaData:
+        """The slice of these makes: their complaints, recalls and rows, nothing of the others."""
+        rows = sum(n for make, n in self.rows_by_make if make in makes)
+        return NhtsaData(
+            rows,
+            tuple(o for o in self.observations if o.brand in makes),
+            tuple(r for r in self.recalls if r.brand in makes),
+            tuple((m, n) for m, n in self.rows_by_make if m in makes),
+        )
+
+    @property
+    def makes(self) -> list[str]:
+        return sorted(make for make, _ in self.rows_by_make)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +101,41 @@ class SimulationData:
     """producers.simulator.GroundTruth (typed loosely: the simulator is another team's module)."""
 
 
-def load_nhtsa(complaints_path: Path, recalls_path: Path) -> NhtsaData:
+def load_nhtsa(complaints_path: Path, recalls_path: Path, *, dedupe: bool = True) -> NhtsaData:
+    """Complaints and recalls; with ``dedupe`` near-duplicate complaints count once."""
     from producers.sources.nhtsa import read_complaints, read_recalls
 
     rows = 0
+    by_make: Counter[str] = Counter()
     observations: list[Observation] = []
+    filed: list[Filed] = []
     for item in read_complaints(complaints_path):
         rows += 1
         if isinstance(item, ComplaintFiled):
+            by_make[item.product.brand] += 1
             obs = observation_from_event(item)
             if obs is not None:
                 observations.append(obs)
+                filed.append(filed_of(item))
+    copies = copies_of(filed) if dedupe else {}
     recalls = tuple(r for r in read_recalls(recalls_path) if isinstance(r, RecallAnnounced))
-    return NhtsaData(rows, tuple(observations), recalls)
+    return NhtsaData(
+        rows,
+        tuple(merge_copies(observations, copies)),
+        recalls,
+        tuple(sorted(by_make.items())),
+        len(copies),
+    )
+
+
+def filed_of(complaint: ComplaintFiled) -> Filed:
+    product = complaint.product
+    return Filed(
+        complaint.complaint_id,
+        (product.brand, product.model, product.variant),
+        complaint.occurred_at.astimezone(UTC).date(),
+        complaint.text,
+    )
 
 
 def load_simulation(seed: int, days: int, rate: float) -> SimulationData:

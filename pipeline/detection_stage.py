@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from sqlalchemy.orm import Session
 
 from pipeline import detection
+from pipeline.detection.dedupe import WINDOW_DAYS, Filed, copies_of, merge_copies
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.writer import BatchContext
+from schemas.feedback import ComplaintFiled
 
 
 @dataclass(frozen=True)
 class DetectionStage:
     """Counts are added in every batch and the signatures they touch marked pending, in the
     batch's transaction; the detector (pipeline.detector) evaluates them in rounds of its own,
-    so a busy stream pays for one evaluation per signature per round, off the batch path."""
+    so a busy stream pays for one evaluation per signature per round, off the batch path.
+
+    A complaint that repeats an earlier one on the same product (a repost, see
+    ``pipeline.detection.dedupe``) adds nothing: copies within the batch count once, and a copy
+    of a complaint archived by an earlier batch not at all. The copies stay archived as evidence.
+    """
 
     def __call__(self, ctx: BatchContext) -> None:
         observations = self._observations(ctx)
         if not observations:
             return
+        observations = _without_copies(ctx.session, ctx, observations)
         detection_store.SqlCountStore(ctx.session).add(detection.count_increments(observations))
         touched = detection.monitored(s for o in observations for s in detection.signatures_of(o))
         detection_store.mark_pending(ctx.session, touched)
@@ -37,3 +48,33 @@ class DetectionStage:
 def _already_inferred(component: str | None) -> Callable[[str], str | None]:
     """The enrichment step already classified the text; detection reuses its answer."""
     return lambda _text: component
+
+
+def _without_copies(
+    session: Session, ctx: BatchContext, observations: Sequence[detection.Observation]
+) -> list[detection.Observation]:
+    counted = {o.complaint_id for o in observations if o.complaint_id}
+    filed = [
+        Filed(
+            e.complaint_id,
+            (e.product.brand, e.product.model, e.product.variant),
+            e.occurred_at.astimezone(UTC).date(),
+            e.text,
+        )
+        for e in (a.event for a in ctx.new)
+        if isinstance(e, ComplaintFiled) and e.complaint_id in counted and e.text
+    ]
+    if not filed:
+        return list(observations)
+    since = min(f.day for f in filed) - timedelta(days=WINDOW_DAYS)
+    earlier = detection_store.earlier_complaints(
+        session, {f.product for f in filed}, since, {f.complaint_id for f in filed}
+    )
+    copies = copies_of(filed, earlier)
+    if not copies:
+        return list(observations)
+    in_batch = {f.complaint_id for f in filed}
+    # A copy of an earlier batch's complaint: the original was counted then.
+    dropped = {copy for copy, original in copies.items() if original not in in_batch}
+    kept = [o for o in observations if o.complaint_id not in dropped]
+    return merge_copies(kept, copies)

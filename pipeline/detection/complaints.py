@@ -12,6 +12,10 @@ Three triggers on a trailing window, any of which raises the flag:
   +0.5 shrinks small counts towards "nothing special", as empirical Bayes does;
 * **surge**: the last ``surge_recent_days`` against the signature's own previous year
   (one-sided Poisson test), for a long-quiet signature that suddenly wakes up.
+
+Each flag's evidence also says, in plain terms, ``excess_complaints`` (observed minus expected
+in the window) and ``chance``: how often a signature with this expectation would collect this
+many complaints by chance alone (one-sided Poisson), so a reader can rank flags by surprise.
 """
 
 from __future__ import annotations
@@ -103,6 +107,14 @@ def complaint_signal(
         surge_p[candidates] = special.pdtrc(recent[candidates] - 1, recent_expected[candidates])
     surge = candidates & (surge_p < params.surge_alpha)
 
+    # Plain-language evidence: complaints beyond what the product's volume and the component's
+    # share lead one to expect, and how often a signature this size would reach this count by
+    # chance (one-sided Poisson).
+    excess = np.maximum(observed - expected, 0.0)
+    chance = np.ones(observed.size)
+    some = observed > 0
+    if some.any():
+        chance[some] = special.pdtrc(observed[some] - 1, np.maximum(expected[some], 1e-9))
     alarm = volume | disproportionate | surge
     score = np.maximum.reduce(
         [
@@ -131,5 +143,7 @@ def complaint_signal(
             "component_window": component,
             "recent": recent,
             "recent_expected": recent_expected,
+            "excess_complaints": excess,
+            "chance": chance,
         },
     )

@@ -18,6 +18,24 @@ MARKET_SEPARATOR: Final = "@"
 
 UNKNOWN_COMPONENTS: Final = frozenset({"UNKNOWN", "UNKNOWN_OR_OTHER", "OTHER", "NONE"})
 """Top-level codes that name no component; a catch-all is not a defect signature."""
+NON_PRODUCT_COMPONENTS: Final = frozenset(
+    {
+        "SALES_PRACTICES",
+        "BROKEN_PROMISE",
+        "SERVICE_ATTITUDE",
+        "SERVICE_CHARGES",
+        "SERVICE_SKILL",
+        "SPARE_PARTS",
+        "PRICING",
+        "DELIVERY",
+        "WARRANTY_DISPUTE",
+        "DEALER",
+        "CUSTOMER_SERVICE",
+    }
+)
+"""Top-level codes about how a product was sold or serviced, not about the product (the
+taxonomy's ``[non_product]`` table): they belong to dealer and service KPIs and the case book,
+and never count toward a defect signature, whatever their text mentions."""
 
 ObservationKind = Literal["complaint", "repair"]
 ComponentInferrer = Callable[[str], str | None]
@@ -148,6 +166,8 @@ def observation_from_event(
     is kept only when ``infer_component`` finds one in its text.
     """
     if isinstance(event, ComplaintFiled):
+        if event.component and not is_product_component(event.component):
+            return None
         component = _usable(event.component)
         if component is None and infer_component is not None and event.text:
             component = _usable(infer_component(event.text))
@@ -195,8 +215,17 @@ def observation_from_event(
     return None
 
 
+def is_product_component(component: str) -> bool:
+    """False for a code about selling or servicing (``SERVICE_ATTITUDE:RUDE``), true otherwise."""
+    return top_level(component) not in NON_PRODUCT_COMPONENTS
+
+
 def _usable(component: str | None) -> str | None:
-    if not component or top_level(component) in UNKNOWN_COMPONENTS:
+    if (
+        not component
+        or top_level(component) in UNKNOWN_COMPONENTS
+        or not is_product_component(component)
+    ):
         return None
     return component
 

@@ -50,6 +50,12 @@ class Taxonomy:
     failure_codes: Mapping[str, Rule]
     matchers: Mapping[str, Matcher]
     sources: tuple[str, ...]
+    non_product: frozenset[str] = frozenset()
+    """Top-level codes about selling or servicing, not the product (``[non_product]``)."""
+
+    def is_product(self, code: str) -> bool:
+        """False for a code whose top level is about selling or servicing, not the product."""
+        return top_level(code) not in self.non_product
 
     def canonical(self, code: str) -> str:
         """Map an alias (e.g. NHTSA's SERVICE_BRAKES:DISC) onto our code (BRAKES:DISC)."""
@@ -104,12 +110,20 @@ def _empty_spec() -> dict[str, Any]:
         "aliases": {},
         "failure_codes": {},
         "languages": {},
+        "non_product": {},
         "rules": defaultdict(list),
     }
 
 
 def _merge(merged: dict[str, Any], spec: Mapping[str, Any], file: Path) -> None:
-    for table in ("components", "failure_modes", "aliases", "failure_codes", "languages"):
+    for table in (
+        "components",
+        "failure_modes",
+        "aliases",
+        "failure_codes",
+        "languages",
+        "non_product",
+    ):
         merged[table].update(spec.get(table, {}))
     for language, groups in spec.get("rules", {}).items():
         if not isinstance(groups, list):
@@ -160,7 +174,12 @@ def _build(spec: Mapping[str, Any], sources: tuple[str, ...]) -> Taxonomy:
     for language, rules in by_language.items():
         spaced = bool(spec["languages"].get(language, {}).get("spaced", True))
         matchers[language] = Matcher(rules, spaced=spaced, common=common)
-    return Taxonomy(components, failure_modes, aliases, codes, matchers, sources)
+    non_product = frozenset(spec["non_product"])
+    for code in non_product:
+        _check_code(code)
+        if code in components:
+            raise TaxonomyError(f"{code!r} is both a product component and in [non_product]")
+    return Taxonomy(components, failure_modes, aliases, codes, matchers, sources, non_product)
 
 
 def _check_code(code: str) -> None:

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
 import numpy as np
@@ -30,6 +30,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
+from pipeline.detection.dedupe import Filed
 from pipeline.detection.ports import InMemoryInstalledBase, Series, month_start
 from pipeline.warehouse.engine import dialect_name
 from pipeline.warehouse.tables import (
@@ -391,3 +392,36 @@ def evidence_context(
         "markets": dict(Counter(market for _, _, market, _ in found).most_common(10)),
         "lots": dict(Counter(lot for _, _, _, lot in found if lot).most_common(10)),
     }
+
+
+def earlier_complaints(
+    session: Session,
+    products: Collection[tuple[str, str, str | None]],
+    since: date,
+    excluding: Collection[str],
+) -> list[Filed]:
+    """Archived complaints with text on these products (brand, model, variant) from ``since``
+    on, except those in ``excluding``: the originals a batch's reposts are looked up among."""
+    if not products:
+        return []
+    start = datetime.combine(since, time(0), tzinfo=UTC)
+    rows = session.execute(
+        select(
+            ComplaintRow.complaint_id,
+            ComplaintRow.brand,
+            ComplaintRow.model,
+            ComplaintRow.variant,
+            ComplaintRow.occurred_at,
+            ComplaintRow.text,
+        ).where(
+            ComplaintRow.model.in_(sorted({p[1] for p in products})),
+            ComplaintRow.occurred_at >= start,
+            ComplaintRow.text.is_not(None),
+        )
+    ).all()
+    wanted = set(products)
+    return [
+        Filed(cid, (brand, model, variant), at.astimezone(UTC).date(), text)
+        for cid, brand, model, variant, at, text in rows
+        if (brand, model, variant) in wanted and cid not in excluding
+    ]

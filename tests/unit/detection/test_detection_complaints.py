@@ -176,3 +176,27 @@ def test_model_level_signature_pools_variants() -> None:
 
     assert flags[PUMP] == []
     assert len(flags[model_level]) == 1
+
+
+def test_a_flag_says_how_many_complaints_are_excess_and_how_likely_chance_is() -> None:
+    from scipy import special
+
+    from pipeline.detection.complaints import complaint_signal
+
+    counts = np.zeros(40)
+    counts[-12:] = 1.0
+    flat = np.full(40, 10.0)
+    signal = complaint_signal(
+        start=0,
+        counts=counts,
+        severe=np.zeros(40),
+        product_total=counts + 1.0,
+        component_total=flat,
+        grand_total=flat * 20,
+        params=DetectionParams(),
+    )
+    observed, expected = signal.observed[-1], signal.expected[-1]
+    assert observed == 12
+    assert signal.extra["excess_complaints"][-1] == observed - expected
+    assert np.isclose(signal.extra["chance"][-1], special.pdtrc(observed - 1, expected))
+    assert signal.extra["chance"][-1] < signal.extra["chance"][-7] < 1.0
