@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pipeline.casebook.rules import Rules
 from pipeline.casebook.state import CaseState, Decision
-from pipeline.casebook.transitions import escalate
+from pipeline.casebook.transitions import close_unconfirmed, confirmation_due, escalate
 from schemas.base import Event
 from schemas.feedback import (
     ComplaintFiled,
@@ -33,6 +33,18 @@ def may_breach(case: CaseState) -> bool:
     return case.status == "open" and case.escalated_sla_due_at != case.sla_due_at
 
 
+def next_deadline(case: CaseState, rules: Rules) -> datetime | None:
+    """When the clock alone next changes the case: its SLA breach or its confirmation wait."""
+    if may_breach(case):
+        return case.sla_due_at
+    return confirmation_due(case, rules)
+
+
+def transition(case: CaseState, rules: Rules) -> Decision:
+    """The time-based transition at the case's next deadline."""
+    return escalate(case, rules) if may_breach(case) else close_unconfirmed(case, rules)
+
+
 class BatchBook:
     """The cases of one batch, indexed for apply_batch.
 
@@ -45,14 +57,15 @@ class BatchBook:
     outputs must not.
     """
 
-    def __init__(self, cases: Iterable[CaseState]) -> None:
+    def __init__(self, cases: Iterable[CaseState], rules: Rules) -> None:
+        self.rules = rules
         self.cases: dict[str, CaseState] = {}
         self._by_serial: defaultdict[str, set[str]] = defaultdict(set)
         self._by_complaint: defaultdict[str, set[str]] = defaultdict(set)
         self._by_origin_id: defaultdict[str, set[str]] = defaultdict(set)
-        # (sla_due_at, case_id) of every case that may breach, pushed again on each change;
-        # entries of cases that changed since are checked against the current state when
-        # popped, so stale ones cost a pop and nothing else.
+        # (deadline, case_id) of every case that may breach its SLA or wait for confirmation,
+        # pushed again on each change; entries of cases that changed since are checked against
+        # the current state when popped, so stale ones cost a pop and nothing else.
         self._deadlines: list[tuple[datetime, str]] = []
         for case in cases:
             self.put(case)
@@ -67,24 +80,28 @@ class BatchBook:
             self._unindex(old)
             self._index(case)
         self.cases[case_id] = case
-        if may_breach(case):
-            heapq.heappush(self._deadlines, (case.sla_due_at, case_id))
+        deadline = next_deadline(case, self.rules)
+        if deadline is not None:
+            heapq.heappush(self._deadlines, (deadline, case_id))
 
     def escalate_due(self, now: datetime, rules: Rules) -> Decision:
-        """due_escalations(all cases, now): the breached cases by deadline, then case id.
+        """Every time-based transition the clock has passed, by deadline, then case id: SLA
+        breaches (escalated) and resolved cases whose wait for confirmation ran out (closed
+        unconfirmed), each dated at its deadline.
 
-        Escalating in deadline order makes the outputs of one clock step the concatenation of
-        those of any smaller steps covering the same span, so batch size cannot reorder them.
+        Neither transition sets a new deadline, so one pass finds everything due; going in
+        deadline order makes the outputs of one clock step the concatenation of those of any
+        smaller steps covering the same span, so batch size cannot reorder them.
         """
-        due: set[str] = set()
+        due: dict[str, datetime] = {}
         while self._deadlines and now > self._deadlines[0][0]:
-            _, case_id = heapq.heappop(self._deadlines)
-            # Every case that may breach has an entry under its current deadline (pushed by
-            # put), so checking the current state finds each breached case exactly once.
-            if breached(self.cases[case_id], now):
-                due.add(case_id)
-        ordered = sorted(due, key=lambda i: (self.cases[i].sla_due_at, i))
-        return Decision.combine(escalate(self.cases[case_id], rules) for case_id in ordered)
+            at, case_id = heapq.heappop(self._deadlines)
+            # Every case with a deadline has an entry under its current deadline (pushed by
+            # put), so checking the current state finds each due case exactly once.
+            if next_deadline(self.cases[case_id], rules) == at:
+                due[case_id] = at
+        ordered = sorted(due, key=lambda i: (due[i], i))
+        return Decision.combine(transition(self.cases[case_id], rules) for case_id in ordered)
 
     def related(self, event: Event) -> list[CaseState]:
         """The cases `event` can concern, by case id: what _dispatch needs of the book."""

@@ -6,19 +6,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from pipeline.casebook.book import breached
-from pipeline.casebook.rules import Rules, Severity
+from pipeline.casebook.book import next_deadline, transition
+from pipeline.casebook.rules import Confirmation, Rules, Severity
 from pipeline.casebook.state import (
     ACTIVE_STATUSES,
+    ENDED_STATUSES,
     CaseLookup,
     CaseOrigin,
     CaseState,
     Decision,
+    OwnerHint,
 )
 from pipeline.casebook.transitions import (
     active_on,
     by_complaint,
-    escalate,
+    confirm,
     fits,
     latest,
     open_case,
@@ -64,9 +66,12 @@ def apply(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
 
 
 def due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
-    """Escalate every open case past its SLA, once per SLA deadline, by deadline then case id."""
-    due = sorted((c for c in cases if breached(c, now)), key=lambda c: (c.sla_due_at, c.case_id))
-    return Decision.combine(escalate(case, rules) for case in due)
+    """Every time-based transition due at `now`, by deadline then case id: each open case past
+    its SLA escalated (once per deadline), each resolved case past its wait for confirmation
+    closed unconfirmed."""
+    due = [(at, c) for c in cases if (at := next_deadline(c, rules)) is not None and now > at]
+    due.sort(key=lambda pair: (pair[0], pair[1].case_id))
+    return Decision.combine(transition(case, rules) for _, case in due)
 
 
 def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
@@ -76,12 +81,21 @@ def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
     )
 
 
-def dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision:
-    """What `event` does to the cases it may concern, escalations due before it left aside."""
+def dispatch(
+    cases: Sequence[CaseState], event: Event, rules: Rules, hint: OwnerHint | None = None
+) -> Decision:
+    """What `event` does to the cases it may concern, escalations due before it left aside.
+
+    Events from public complaint streams (rules cases.public_sources) do nothing here: their
+    authors are not our customers, so they open, confirm and reopen no case.
+    """
     # apply_batch passes only the cases book.lookup_keys names: a branch finding cases by another
     # key must add that key there too.
+    if rules.cases.is_public(event.source):
+        return Decision()
+    hint = hint or OwnerHint()
     if isinstance(event, ComplaintFiled):
-        return _complaint_filed(cases, event, rules)
+        return _complaint_filed(cases, event, rules, hint)
     if isinstance(event, ComplaintUpdated):
         return _complaint_updated(cases, event, rules)
     if isinstance(event, ComplaintResolutionConfirmed):
@@ -89,7 +103,7 @@ def dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision
     if isinstance(event, RepairCompleted | TicketOpened | TicketResolved):
         return _service_event(cases, event, rules)
     if isinstance(event, FollowUpCallMade | SurveyAnswered):
-        return _feedback(cases, event, rules)
+        return _feedback(cases, event, rules, hint)
     if not isinstance(event, TicketEvent | FeedbackEvent):
         return Decision()
     # Any other ticket or feedback event on the unit is history for its active cases.
@@ -97,7 +111,9 @@ def dispatch(cases: Sequence[CaseState], event: Event, rules: Rules) -> Decision
     return Decision.combine(touch(c, event, "related") for c in active_on(cases, serial))
 
 
-def _complaint_filed(cases: Sequence[CaseState], event: ComplaintFiled, rules: Rules) -> Decision:
+def _complaint_filed(
+    cases: Sequence[CaseState], event: ComplaintFiled, rules: Rules, hint: OwnerHint
+) -> Decision:
     if any(event.complaint_id in case.complaint_ids for case in cases):
         return Decision()  # a replayed complaint
     at, serial = event.occurred_at, event.product.serial
@@ -124,7 +140,7 @@ def _complaint_filed(cases: Sequence[CaseState], event: ComplaintFiled, rules: R
             serial=serial,
             component=event.component,
             market=event.market,
-            dealer_id=event.dealer_id,
+            dealer_id=event.dealer_id or hint.dealer_id,
             reason="complaint",
         )
         return touch(case, event, "opened")
@@ -134,7 +150,7 @@ def _complaint_filed(cases: Sequence[CaseState], event: ComplaintFiled, rules: R
         severity=worst(target.severity, severity),
         sla_due_at=min(target.sla_due_at, at + rules.cases.sla[severity]),
     )
-    if merged.status in ("resolved", "closed"):
+    if merged.status == "resolved" or merged.status in ENDED_STATUSES:
         return touch(reopen(merged, at, rules), event, "reopened", "same fault came back")
     return touch(merged, event, "complaint_added")
 
@@ -159,10 +175,11 @@ def _confirmation(
     if case is None:
         return Decision()
     at = event.occurred_at
-    if event.resolved and case.status != "closed":
-        closed = replace(case, status="closed", closed_at=at, resolved_at=case.resolved_at or at)
-        return touch(closed, event, "confirmed", "customer confirmed the resolution")
-    if not event.resolved and case.status in ("resolved", "closed"):
+    allowed = "resolution_confirmed" in rules.closing.of(case.reason).confirmed_by
+    # A confirmation after the wait ran out still counts: the customer's word is what we wait for.
+    if event.resolved and allowed and case.status != "closed":
+        return touch(confirm(case, at), event, "confirmed", "customer confirmed the resolution")
+    if not event.resolved and (case.status == "resolved" or case.status in ENDED_STATUSES):
         return touch(reopen(case, at, rules), event, "reopened", "customer says not resolved")
     return touch(case, event, "related")
 
@@ -197,13 +214,75 @@ def _service_event(
     return Decision.combine(decisions)
 
 
+def confirms(event: FollowUpCallMade | SurveyAnswered, rules: Rules) -> Confirmation | None:
+    """Whether the call or survey is the customer saying the problem is solved, and as which kind.
+
+    A call must reach the customer with a confirming outcome; a survey must carry a score; and
+    neither may hold a score in the detractor range.
+    """
+    if is_detractor(rules, nps=event.nps, csat=event.csat):
+        return None
+    if isinstance(event, FollowUpCallMade):
+        confirming = event.reached and event.outcome in rules.closing.confirming_call_outcomes
+        return "call" if confirming else None
+    return "survey" if event.nps is not None or event.csat is not None else None
+
+
+def _confirmable(case: CaseState, kind: Confirmation, at: datetime, rules: Rules) -> bool:
+    """Whether a confirmation of `kind` at `at` closes `case`, by the rule of its reason."""
+    rule = rules.closing.of(case.reason)
+    if kind not in rule.confirmed_by or at < case.opened_at:
+        return False
+    if case.status in ("resolved", "unconfirmed"):
+        # Only what the customer says after the fix confirms it.
+        return case.resolved_at is None or at >= case.resolved_at
+    return case.status in ACTIVE_STATUSES and rule.confirms_unresolved
+
+
+def _confirm_on_unit(
+    cases: Sequence[CaseState],
+    event: FollowUpCallMade | SurveyAnswered,
+    kind: Confirmation,
+    rules: Rules,
+) -> Decision:
+    """The customer's confirmation for every case on the unit it closes by its reason's rule:
+    active ones, and ones closed unconfirmed within the reopen window (a late confirmation)."""
+    at, serial = event.occurred_at, event.product.serial
+    if serial is None:
+        return Decision()
+    window = rules.cases.reopen_window
+    decisions = []
+    for case in cases:
+        if case.serial != serial:
+            continue
+        late = (
+            case.status == "unconfirmed"
+            and case.closed_at is not None
+            and case.closed_at <= at <= case.closed_at + window
+        )
+        if case.status not in ACTIVE_STATUSES and not late:
+            continue
+        if _confirmable(case, kind, at, rules):
+            note = f"customer confirmed by {kind}"
+            decisions.append(touch(confirm(case, at), event, "confirmed", note))
+        elif case.status in ACTIVE_STATUSES:
+            decisions.append(touch(case, event, "related"))
+    return Decision.combine(decisions)
+
+
 def _feedback(
-    cases: Sequence[CaseState], event: FollowUpCallMade | SurveyAnswered, rules: Rules
+    cases: Sequence[CaseState],
+    event: FollowUpCallMade | SurveyAnswered,
+    rules: Rules,
+    hint: OwnerHint,
 ) -> Decision:
     at, serial = event.occurred_at, event.product.serial
     active = active_on(cases, serial)
     outcome = event.outcome if isinstance(event, FollowUpCallMade) else None
     detractor = is_detractor(rules, nps=event.nps, csat=event.csat)
+    kind = confirms(event, rules)
+    if kind is not None:
+        return _confirm_on_unit(cases, event, kind, rules)
     if outcome == "problem_persists":
         if active:
             return Decision.combine(
@@ -215,14 +294,14 @@ def _feedback(
         closed = recently_closed([c for c in cases if c.serial == serial], at, rules)
         if closed is not None and serial is not None:
             return touch(reopen(closed, at, rules), event, "reopened", "call: problem persists")
-        return _feedback_case(cases, event, rules, "followup", "problem_persists")
+        return _feedback_case(cases, event, rules, hint, "followup", "problem_persists")
     related = Decision.combine(
         touch(c, event, "related", "detractor score" if detractor else "") for c in active
     )
     if outcome == "new_problem":
-        return related.then(_feedback_case(cases, event, rules, "followup", "new_problem"))
+        return related.then(_feedback_case(cases, event, rules, hint, "followup", "new_problem"))
     if detractor and not active:
-        return _feedback_case(cases, event, rules, "detractor", "detractor")
+        return _feedback_case(cases, event, rules, hint, "detractor", "detractor")
     return related
 
 
@@ -230,14 +309,19 @@ def _feedback_case(
     cases: Sequence[CaseState],
     event: FollowUpCallMade | SurveyAnswered,
     rules: Rules,
+    hint: OwnerHint,
     origin: CaseOrigin,
     reason: str,
 ) -> Decision:
+    # The market: the event's (via its enrichment: event, unit sold, dealer's country), then the
+    # customer's country, then the unit's earlier case; the dealer: the event's, then the unit's.
     if isinstance(event, FollowUpCallMade):
-        origin_id, customer_id, market, dealer_id = event.call_id, event.customer_id, None, None
+        origin_id, customer_id, country = event.call_id, event.customer_id, None
+        dealer_id = hint.dealer_id
     else:
         origin_id, customer_id = event.survey_id, event.customer.customer_id
-        market, dealer_id = event.customer.country, event.dealer_id
+        country, dealer_id = event.customer.country, event.dealer_id or hint.dealer_id
+    market = hint.market or country
     if any(case.origin_id == origin_id and case.origin == origin for case in cases):
         return Decision()  # a replayed call or survey
     earlier = latest([c for c in cases if c.serial and c.serial == event.product.serial])

@@ -76,6 +76,11 @@ class CaseFacts:
     dealer_id: str | None
     status: str
     sla_due_at: datetime
+    opened_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    """When the customer confirmed the fix (status closed); None otherwise."""
+    owner_fallback: bool = False
+    """The owner came from the default desk: no dealer or market team applied."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from pipeline.casebook.book import BatchBook
 from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Rules
-from pipeline.casebook.state import CaseState, Decision, TimelineEntry
+from pipeline.casebook.state import CaseState, Decision, OwnerHint, TimelineEntry
 from schemas.base import Event
 from schemas.outputs import CaseEscalated
 
@@ -20,19 +21,23 @@ def apply_batch(
     now: datetime | None = None,
     *,
     since: datetime | None = None,
+    hints: Mapping[UUID, OwnerHint] | None = None,
 ) -> Decision:
     """Fold `events` into the case book in the order given (arrival order), event by event.
 
     The clock starts at `since`, the event-time watermark before the batch (None before the
     first event ever). Before event i it moves to max(since, occurred_at of events 0..i), and
-    every open case whose SLA deadline it has passed is escalated, in deadline order, each
-    escalation dated at the deadline it crossed; then event i is applied to the cases it may
-    concern. After the last event the clock moves to `now` if that is later (by default it stays
-    at the watermark after the batch) and whatever is overdue then is escalated too.
+    every open case whose SLA deadline it has passed is escalated and every resolved case whose
+    wait for confirmation it has passed is closed unconfirmed, in deadline order, each dated at
+    the deadline it crossed; then event i is applied to the cases it may concern. After the last
+    event the clock moves to `now` if that is later (by default it stays at the watermark after
+    the batch) and whatever is due then is done too.
 
-    Pass the cases lookup_for() names for each event, plus the open cases past their SLA at the
-    final clock (status open, sla_due_at before it): cases the batch itself creates are found
-    in memory, so no event needs a query of its own.
+    Pass the cases lookup_for() names for each event, plus the open cases past their SLA and the
+    resolved cases past their confirmation wait at the final clock: cases the batch itself
+    creates are found in memory, so no event needs a query of its own. `hints` gives, by event
+    id, the market and dealer found for an event outside it (a case it opens takes its owner
+    from them when the event names none).
 
     One writer: since the watermark before a batch is the latest occurred_at archived before it,
     the clock before event i is the latest occurred_at of the stream up to event i, whatever the
@@ -55,7 +60,7 @@ def apply_batch(
     escalated under lanes and not under one writer, or the reverse: the case then has one
     escalation (timeline row, message, count) more or less for that deadline.
     """
-    book = BatchBook(cases)
+    book = BatchBook(cases, rules)
     # Accumulated flat rather than with Decision.then, which copies everything so far per event;
     # a dict keeps each case where it first changed, like then() does, with its latest state.
     changed: dict[str, CaseState] = {}
@@ -73,7 +78,8 @@ def apply_batch(
     for event in events:
         clock = event.occurred_at if clock is None else max(clock, event.occurred_at)
         record(book.escalate_due(clock, rules))
-        record(dispatch(book.related(event), event, rules))
+        hint = hints.get(event.event_id) if hints else None
+        record(dispatch(book.related(event), event, rules, hint))
     if now is not None and (clock is None or now > clock):
         clock = now
     if clock is not None:

@@ -109,12 +109,14 @@ def apply_followup_batch(
     given (arrival order), so a batch plans what its events would plan one batch each.
 
     `contacts` maps the event_id of each triggering event to its customer's Contact; a service
-    event without one gets no follow-up (nobody to call).
+    event without one gets no follow-up (nobody to call), nor does one from a public source.
     """
     book = _FollowUpBook(existing)
     changed: dict[str, FollowUp] = {}
     outputs: list[FollowUpScheduled] = []
     for event in events:
+        if rules.cases.is_public(event.source):
+            continue  # a public complaint stream's authors are not ours to call
         if isinstance(event, TicketResolved | RepairCompleted):
             contact = contacts.get(event.event_id)
             if contact is None:

@@ -48,6 +48,17 @@ class KpiRow:
     responses: int
     open_cases: int
     overdue_cases: int
+    """Open or escalated past the SLA: nobody has fixed them in time."""
+    cases: int = 0
+    confirmed_cases: int = 0
+    """Closed on the customer's confirmation."""
+    unconfirmed_cases: int = 0
+    """Resolved, but closed without a confirmation when the wait ran out."""
+    confirmed_share: float | None = None
+    """Share of all cases closed on the customer's confirmation."""
+    median_days_to_confirmed_fix: float | None = None
+    owner_fallbacks: int = 0
+    """Cases whose owner came from the default desk (no dealer or market team applied)."""
 
 
 def compute_kpis(
@@ -104,6 +115,29 @@ def compute_kpis(
     ]
 
 
+def stalled_dealers(
+    cases: Iterable[CaseFacts], now: datetime, *, window: timedelta, min_cases: int, share: float
+) -> list[str]:
+    """Dealers whose desks have stopped working their cases, by id.
+
+    Of a dealer's cases whose SLA deadline fell within `window` before `now` (event time), at
+    least `share` are still open or escalated past it, and there are at least `min_cases` of
+    them. A recent window, not the whole book, so an old tail of overdue cases does not keep a
+    dealer on the list once its desk acts again, and a fresh stop shows within one window.
+    """
+    due: defaultdict[str, int] = defaultdict(int)
+    overdue: defaultdict[str, int] = defaultdict(int)
+    for case in cases:
+        if case.dealer_id is None or not now - window <= case.sla_due_at < now:
+            continue
+        due[case.dealer_id] += 1
+        if case.status in ("open", "escalated"):
+            overdue[case.dealer_id] += 1
+    return sorted(
+        dealer for dealer, n in due.items() if n >= min_cases and overdue[dealer] >= share * n
+    )
+
+
 def worst_dealers(rows: Iterable[KpiRow], n: int, *, min_repairs: int = 10) -> list[KpiRow]:
     """The `n` rows with the highest repeat-repair rate among those with enough repairs to judge."""
     judged = [
@@ -136,6 +170,12 @@ def _row(
     services = _services(tickets, repairs)
     csat = [f.csat for f in feedback if f.csat is not None]
     nps = [f.nps for f in feedback if f.nps is not None]
+    confirmed = [c for c in cases if c.status == "closed"]
+    days_to_fix = [
+        (c.confirmed_at - c.opened_at) / timedelta(days=1)
+        for c in confirmed
+        if c.confirmed_at is not None and c.opened_at is not None
+    ]
     return KpiRow(
         by=by,
         key=key,
@@ -152,10 +192,16 @@ def _row(
         csat_mean=fmean(csat) if csat else None,
         nps=_net_promoter(nps),
         responses=len(feedback),
-        open_cases=sum(1 for c in cases if c.status != "closed"),
+        open_cases=sum(1 for c in cases if c.status not in ("closed", "unconfirmed")),
         overdue_cases=sum(
             1 for c in cases if c.status in ("open", "escalated") and now > c.sla_due_at
         ),
+        cases=len(cases),
+        confirmed_cases=len(confirmed),
+        unconfirmed_cases=sum(1 for c in cases if c.status == "unconfirmed"),
+        confirmed_share=_share(len(confirmed), len(cases)),
+        median_days_to_confirmed_fix=median(days_to_fix) if days_to_fix else None,
+        owner_fallbacks=sum(1 for c in cases if c.owner_fallback),
     )
 
 

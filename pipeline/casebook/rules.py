@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -15,6 +16,10 @@ from pipeline.errors import PipelineError
 
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+Confirmation = Literal["resolution_confirmed", "call", "survey"]
+CONFIRMATIONS: tuple[Confirmation, ...] = get_args(Confirmation)
+CASE_REASONS = ("complaint", "detractor", "problem_persists", "new_problem")
+"""Every reason a case opens for; each needs a [closing.<reason>] table."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_OWNER_LENGTH = 64
 
@@ -29,6 +34,32 @@ class CaseRules:
     resolving_repair_outcomes: frozenset[str]
     resolution_note_prefixes: tuple[str, ...]
     sla: Mapping[Severity, timedelta]
+    public_sources: tuple[str, ...] = ()
+    """fnmatch patterns of event sources that are public complaint streams, not our customers."""
+
+    def is_public(self, source: str) -> bool:
+        """Whether events from `source` stay out of the case book and the follow-up plan."""
+        return any(fnmatchcase(source, pattern) for pattern in self.public_sources)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonClosing:
+    """How a case opened for one reason is closed."""
+
+    confirmed_by: frozenset[Confirmation]
+    confirms_unresolved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingRules:
+    unconfirmed_after: timedelta
+    """How long a resolved case waits for the customer's confirmation before closing unconfirmed."""
+    confirming_call_outcomes: frozenset[str]
+    reasons: Mapping[str, ReasonClosing]
+
+    def of(self, reason: str) -> ReasonClosing:
+        """The closing rule of `reason`; an unknown reason is closed like a complaint."""
+        return self.reasons.get(reason) or self.reasons["complaint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +103,9 @@ class FollowUpRules:
 class KpiRules:
     repeat_window: timedelta
     min_repairs: int
+    stalled_window: timedelta
+    stalled_min_cases: int
+    stalled_share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +113,7 @@ class Rules:
     """Everything the case book, the follow-up planner and the KPIs are told."""
 
     cases: CaseRules
+    closing: ClosingRules
     severity: SeverityRules
     assignment: AssignmentRules
     detractors: DetractorRules
@@ -106,6 +141,7 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
     cases, severity = _table(raw, "cases"), _table(raw, "severity")
     assignment, detractors = _table(raw, "assignment"), _table(raw, "detractors")
     followups, kpis = _table(raw, "followups"), _table(raw, "kpis")
+    closing = _table(raw, "closing")
     sla_days = _table(cases, "sla_days", "cases.")
     return Rules(
         cases=CaseRules(
@@ -117,7 +153,9 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
             sla=MappingProxyType(
                 {s: timedelta(days=_positive(sla_days, s, "cases.sla_days.")) for s in SEVERITIES}
             ),
+            public_sources=tuple(_strings(cases, "public_sources")),
         ),
+        closing=_closing_rules(closing),
         severity=SeverityRules(
             critical_keywords=_keywords(severity, "critical_keywords"),
             high_keywords=_keywords(severity, "high_keywords"),
@@ -145,6 +183,9 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
         kpis=KpiRules(
             repeat_window=timedelta(days=_positive(kpis, "repeat_window_days")),
             min_repairs=_int(kpis, "min_repairs", 0, 1_000_000),
+            stalled_window=timedelta(days=_positive(kpis, "stalled_window_days")),
+            stalled_min_cases=_int(kpis, "stalled_min_cases", 1, 1_000_000),
+            stalled_share=_share(kpis, "stalled_share"),
         ),
     )
 
@@ -175,6 +216,30 @@ def _followup_rules(table: Mapping[str, Any]) -> FollowUpRules:
     )
 
 
+def _closing_rules(table: Mapping[str, Any]) -> ClosingRules:
+    reasons = {}
+    for reason in CASE_REASONS:
+        rule = _table(table, reason, "closing.")
+        confirmed_by = _strings(rule, "confirmed_by")
+        unknown = [c for c in confirmed_by if c not in CONFIRMATIONS]
+        if unknown:
+            raise RulesError(
+                f"closing.{reason}.confirmed_by must name confirmations among {CONFIRMATIONS}; "
+                f"got {unknown}"
+            )
+        confirms_unresolved = rule.get("confirms_unresolved")
+        if not isinstance(confirms_unresolved, bool):
+            raise RulesError(f"closing.{reason}.confirms_unresolved must be true or false")
+        reasons[reason] = ReasonClosing(
+            frozenset(c for c in CONFIRMATIONS if c in confirmed_by), confirms_unresolved
+        )
+    return ClosingRules(
+        unconfirmed_after=timedelta(days=_positive(table, "unconfirmed_after_days")),
+        confirming_call_outcomes=frozenset(_strings(table, "confirming_call_outcomes")),
+        reasons=MappingProxyType(reasons),
+    )
+
+
 def _table(raw: Mapping[str, Any], key: str, prefix: str = "") -> Mapping[str, Any]:
     value = raw.get(key)
     if not isinstance(value, Mapping):
@@ -189,6 +254,13 @@ def _int(table: Mapping[str, Any], key: str, low: int, high: int, prefix: str = 
             f"rule {prefix}{key} must be a whole number from {low} to {high}; got {value!r}"
         )
     return value
+
+
+def _share(table: Mapping[str, Any], key: str) -> float:
+    value = table.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        raise RulesError(f"rule kpis.{key} must be a share above 0 and at most 1; got {value!r}")
+    return float(value)
 
 
 def _positive(table: Mapping[str, Any], key: str, prefix: str = "") -> int:

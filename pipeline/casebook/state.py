@@ -11,10 +11,15 @@ from uuid import UUID
 from pipeline.casebook.rules import Severity
 from schemas.outputs import CaseEscalated
 
-CaseStatus = Literal["open", "escalated", "resolved", "closed"]
+CaseStatus = Literal["open", "escalated", "resolved", "closed", "unconfirmed"]
+"""closed: the customer confirmed the fix; unconfirmed: resolved, but no confirmation came within
+the wait (closing.unconfirmed_after_days), so the case left the book without one."""
 CaseOrigin = Literal["complaint", "detractor", "followup"]
 ACTIVE_STATUSES: frozenset[CaseStatus] = frozenset({"open", "escalated", "resolved"})
-"""Statuses of a case still in the book: everything but closed (closing needs the customer)."""
+"""Statuses of a case still in the book: everything but closed (closing needs the customer) and
+unconfirmed (the wait for the customer's word ran out)."""
+ENDED_STATUSES: frozenset[CaseStatus] = frozenset({"closed", "unconfirmed"})
+"""Statuses of a case out of the book: the same fault coming back reopens it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,17 @@ class CaseState:
     escalations: int = 0
     reopen_count: int = 0
     last_event_at: datetime | None = None
+    owner_fallback: bool = False
+    """No dealer or market team applied, so the owner came from the default desk."""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerHint:
+    """Where an event's unit was sold and serviced, found outside the event (its enrichment): what
+    a case opened by an event that names no market or dealer takes its owner from."""
+
+    market: str | None = None
+    dealer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +113,7 @@ class CaseLookup:
 
 def age(case: CaseState, now: datetime) -> timedelta:
     """How long the case has been in the book (until closing, if closed)."""
-    end = case.closed_at if case.status == "closed" and case.closed_at else now
+    end = case.closed_at if case.status in ENDED_STATUSES and case.closed_at else now
     return max(end - case.opened_at, timedelta(0))
 
 
@@ -118,4 +134,6 @@ def next_action(case: CaseState, now: datetime) -> str:
         return f"{verb}: owner {case.owner}, due {due}"
     if case.status == "resolved":
         return f"call customer to confirm resolution: owner {case.owner}"
+    if case.status == "unconfirmed":
+        return "none: closed without the customer's confirmation; reopens if the fault returns"
     return "none: closed on customer confirmation"

@@ -9,12 +9,13 @@ from datetime import datetime
 from pipeline.casebook.rules import Rules, Severity
 from pipeline.casebook.state import (
     ACTIVE_STATUSES,
+    ENDED_STATUSES,
     CaseOrigin,
     CaseState,
     Decision,
     TimelineEntry,
 )
-from pipeline.casebook.triage import choose_owner, output_event_id, stable_id, top_component
+from pipeline.casebook.triage import choose_owner_team, output_event_id, stable_id, top_component
 from schemas.base import Event
 from schemas.outputs import CaseEscalated
 
@@ -37,12 +38,15 @@ def open_case(
     reason: str,
 ) -> CaseState:
     case_id = stable_id("case", origin, origin_id)
+    owner, fallback = choose_owner_team(
+        rules.assignment, case_key=case_id, market=market, dealer_id=dealer_id
+    )
     return CaseState(
         case_id=case_id,
         origin=origin,
         origin_id=origin_id,
         complaint_ids=(origin_id,) if origin == "complaint" else (),
-        owner=choose_owner(rules.assignment, case_key=case_id, market=market, dealer_id=dealer_id),
+        owner=owner,
         severity=severity,
         status="open",
         opened_at=at,
@@ -53,7 +57,39 @@ def open_case(
         market=market,
         dealer_id=dealer_id,
         reason=reason,
+        owner_fallback=fallback,
     )
+
+
+def confirmation_due(case: CaseState, rules: Rules) -> datetime | None:
+    """When a resolved case closes unconfirmed if no confirmation reaches it first."""
+    if case.status != "resolved" or case.resolved_at is None:
+        return None
+    return case.resolved_at + rules.closing.unconfirmed_after
+
+
+def close_unconfirmed(case: CaseState, rules: Rules) -> Decision:
+    """Close a resolved case whose wait for confirmation ran out, dated at the deadline."""
+    due = confirmation_due(case, rules)
+    if due is None:
+        return Decision()
+    days = rules.closing.unconfirmed_after.days
+    closed = replace(case, status="unconfirmed", closed_at=due)
+    entry = TimelineEntry(
+        case_id=case.case_id,
+        occurred_at=due,
+        event_type="case.unconfirmed",
+        event_id=output_event_id("case.unconfirmed", case.case_id, due.isoformat()),
+        kind="unconfirmed",
+        status_after="unconfirmed",
+        note=f"no confirmation from the customer within {days} days of the resolution",
+    )
+    return Decision(cases=(closed,), timeline=(entry,))
+
+
+def confirm(case: CaseState, at: datetime) -> CaseState:
+    """Closed on the customer's confirmation (resolved at the same moment if nobody had)."""
+    return replace(case, status="closed", closed_at=at, resolved_at=case.resolved_at or at)
 
 
 def escalate(case: CaseState, rules: Rules) -> Decision:
@@ -151,7 +187,7 @@ def recently_closed(cases: Sequence[CaseState], at: datetime, rules: Rules) -> C
     closed = [
         c
         for c in cases
-        if c.status == "closed"
+        if c.status in ENDED_STATUSES
         and c.closed_at is not None
         and c.closed_at <= at <= c.closed_at + window
     ]

@@ -70,12 +70,18 @@ def choose_owner(
     rules: AssignmentRules, *, case_key: str, market: str | None, dealer_id: str | None
 ) -> str:
     """The dealer's team, else the market's, else the default; one member by a stable hash."""
-    team = (
-        (rules.dealers.get(dealer_id) if dealer_id else None)
-        or (rules.markets.get(market) if market else None)
-        or rules.default_team
+    return choose_owner_team(rules, case_key=case_key, market=market, dealer_id=dealer_id)[0]
+
+
+def choose_owner_team(
+    rules: AssignmentRules, *, case_key: str, market: str | None, dealer_id: str | None
+) -> tuple[str, bool]:
+    """choose_owner, and whether the owner came from the default desk (no team applied)."""
+    team = (rules.dealers.get(dealer_id) if dealer_id else None) or (
+        rules.markets.get(market) if market else None
     )
-    return team[stable_hash(case_key) % len(team)]
+    chosen = team or rules.default_team
+    return chosen[stable_hash(case_key) % len(chosen)], team is None
 
 
 def _mentions(text: str | None, keywords: Iterable[str]) -> bool:

@@ -83,6 +83,11 @@ def _line(row: KpiRow, names: dict[str, str]) -> KpiLine:
         responses=row.responses,
         open_cases=row.open_cases,
         overdue_cases=row.overdue_cases,
+        cases=row.cases,
+        confirmed_share=row.confirmed_share,
+        median_days_to_confirmed_fix=row.median_days_to_confirmed_fix,
+        unconfirmed_cases=row.unconfirmed_cases,
+        owner_fallbacks=row.owner_fallbacks,
     )
 
 
@@ -138,11 +143,22 @@ def _feedback(session: Session, scope: Scope) -> list[FeedbackFacts]:
 
 
 def _cases(session: Session, scope: Scope) -> list[CaseFacts]:
-    query = select(CaseRow.case_id, CaseRow.dealer_id, CaseRow.status, CaseRow.sla_due_at)
+    query = select(
+        CaseRow.case_id, CaseRow.dealer_id, CaseRow.status, CaseRow.sla_due_at, CaseRow.opened_at,
+        CaseRow.confirmed_at, CaseRow.state,
+    )  # fmt: skip
     query = scope.period(query, CaseRow.opened_at)
     return [
-        CaseFacts(case_id=c, dealer_id=d, status=s, sla_due_at=due)
-        for c, d, s, due in session.execute(query)
+        CaseFacts(
+            case_id=c,
+            dealer_id=d,
+            status=s,
+            sla_due_at=due,
+            opened_at=opened,
+            confirmed_at=confirmed,
+            owner_fallback=bool((state or {}).get("owner_fallback")),
+        )
+        for c, d, s, due, opened, confirmed, state in session.execute(query)
     ]
 
 

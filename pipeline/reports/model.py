@@ -105,6 +105,15 @@ class CaseBookSection(_Value):
     reopen_events: int
     confirmed: int
     median_days_to_confirmed: float | None
+    unconfirmed: int = 0
+    """Resolved cases closed without the customer's confirmation when the wait ran out."""
+    owner_fallbacks: int = 0
+    """Cases whose owner came from the default desk (no dealer or market team applied)."""
+
+    @property
+    def confirmed_share(self) -> float | None:
+        """Share of the cases closed on the customer's confirmation."""
+        return self.confirmed / self.total if self.total else None
 
 
 class VoicePoint(_Value):
@@ -150,6 +159,11 @@ class KpiLine(_Value):
     responses: int
     open_cases: int
     overdue_cases: int
+    cases: int = 0
+    confirmed_share: float | None = None
+    median_days_to_confirmed_fix: float | None = None
+    unconfirmed_cases: int = 0
+    owner_fallbacks: int = 0
 
 
 class ReportData(_Value):

@@ -106,6 +106,12 @@ def worst_dealers(lines: Sequence[KpiLine], limit: int = 20) -> list[KpiLine]:
     )[:limit]
 
 
+def overdue_dealers(lines: Sequence[KpiLine], limit: int = 10) -> list[KpiLine]:
+    """Dealers with cases past their SLA, most overdue first: where the case book is stuck."""
+    stuck = [d for d in lines if d.overdue_cases]
+    return sorted(stuck, key=lambda d: (-d.overdue_cases, d.key))[:limit]
+
+
 def headline(data: ReportData) -> dict[str, str]:
     """The figures on the report's first screen, formatted."""
     open_flags = [f for f in data.flags if f.status == "open"]

@@ -82,6 +82,7 @@ def _context(data: ReportData) -> dict[str, Any]:
             data.voice.by_dealer, labels={k.key: k.label for k in data.kpis_by("dealer")}
         ),
         "worst_dealers": present.worst_dealers(data.kpis_by("dealer")),
+        "overdue_dealers": present.overdue_dealers(data.kpis_by("dealer")),
         "evidence_json": [
             json.dumps(f.evidence, indent=2, sort_keys=True, default=str) for f in data.flags
         ],

@@ -98,7 +98,7 @@ def case_book(session: Session, scope: Scope) -> CaseBookSection:
     """Cases opened in the period plus every case still open, whenever it was opened."""
     query = select(
         CaseRow.status, CaseRow.opened_at, CaseRow.sla_due_at, CaseRow.confirmed_at,
-        CaseRow.reopen_count,
+        CaseRow.reopen_count, CaseRow.state,
     )  # fmt: skip
     if scope.since_at is not None:
         query = query.where(
@@ -124,6 +124,8 @@ def case_book(session: Session, scope: Scope) -> CaseBookSection:
         reopen_events=sum(r.reopen_count or 0 for r in rows),
         confirmed=len(days_to_confirm),
         median_days_to_confirmed=median(days_to_confirm) if days_to_confirm else None,
+        unconfirmed=sum(1 for r in rows if r.status == "unconfirmed"),
+        owner_fallbacks=sum(1 for r in rows if (r.state or {}).get("owner_fallback")),
     )
 
 

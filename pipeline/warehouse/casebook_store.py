@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
@@ -60,6 +60,24 @@ def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[C
     return [_CASE.validate_python(state) for state in rows]
 
 
+def unconfirmed_due(
+    session: Session, now: datetime, wait: timedelta, limit: int = 5_000
+) -> list[CaseState]:
+    """Resolved cases whose wait for the customer's confirmation has run out at ``now``.
+
+    Beyond ``limit`` the rest wait for a later batch; their closing is dated at the deadline all
+    the same.
+    """
+    rows = session.scalars(
+        select(CaseRow.state)
+        .where(CaseRow.status == "resolved", CaseRow.resolved_at < now - wait)
+        .order_by(CaseRow.resolved_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_CASE.validate_python(state) for state in rows]
+
+
 def save_cases(session: Session, cases: Sequence[CaseState]) -> None:
     rows = [
         {
@@ -77,7 +95,8 @@ def save_cases(session: Session, cases: Sequence[CaseState]) -> None:
             "opened_at": c.opened_at,
             "sla_due_at": c.sla_due_at,
             "resolved_at": c.resolved_at,
-            "confirmed_at": c.closed_at,
+            # Only a case the customer confirmed has a confirmation date.
+            "confirmed_at": c.closed_at if c.status == "closed" else None,
             "reopen_count": c.reopen_count,
             "escalations": c.escalations,
             "state": _CASE.dump_python(c, mode="json"),

@@ -25,6 +25,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 def state_gauges(session: Session) -> dict[str, Any]:
     """Counts for ops gauges, judged at the event-time watermark."""
     from pipeline.warehouse.tables import CaseRow, DefectFlagRow, FollowUpRow, OutboxRow
+    from pipeline.warehouse.views import stalled_dealers
     from pipeline.warehouse.watermark import read_watermark
 
     now = read_watermark(session)
@@ -59,6 +60,7 @@ def state_gauges(session: Session) -> dict[str, Any]:
         "flags_open": flags,
         "cases_open": int(session.scalar(select(func.count()).where(open_cases)) or 0),
         "cases_overdue": overdue,
+        "dealers_stalled": len(stalled_dealers(session, now)) if now is not None else 0,
         "followups_due": due,
         "outbox_pending": int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0),
     }

@@ -10,7 +10,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.casebook import CaseState, age, is_overdue, next_action
+from pipeline.casebook import CaseState, Rules, age, is_overdue, load_rules, next_action
+from pipeline.casebook.facts import CaseFacts
+from pipeline.casebook.kpis import stalled_dealers as find_stalled
 from pipeline.warehouse.tables import (
     CaseRow,
     ComplaintRow,
@@ -79,6 +81,25 @@ def cases(session: Session, status: str, now: datetime | None = None) -> list[di
             }
         )
     return out
+
+
+def stalled_dealers(session: Session, now: datetime, rules: Rules | None = None) -> list[str]:
+    """Dealers whose desks stopped working their cases at ``now`` (see kpis.stalled_dealers)."""
+    kpis = (rules or load_rules()).kpis
+    since = now - kpis.stalled_window
+    rows = session.execute(
+        select(CaseRow.case_id, CaseRow.dealer_id, CaseRow.status, CaseRow.sla_due_at).where(
+            CaseRow.sla_due_at >= since, CaseRow.sla_due_at < now
+        )
+    )
+    facts = [CaseFacts(c, d, s, due) for c, d, s, due in rows]
+    return find_stalled(
+        facts,
+        now,
+        window=kpis.stalled_window,
+        min_cases=kpis.stalled_min_cases,
+        share=kpis.stalled_share,
+    )
 
 
 def history(session: Session, *, serial: str | None, customer: str | None) -> list[dict[str, Any]]:

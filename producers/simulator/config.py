@@ -26,6 +26,8 @@ class SimulationConfig:
     rate: float
     start: date = date(2024, 1, 1)
     defects: int | None = None
+    idle_dealers: frozenset[str] = frozenset()
+    """Dealers whose service desks stop acting on cases: no call-backs, no second fixes."""
 
     def __post_init__(self) -> None:
         if self.days < 1:

@@ -13,6 +13,7 @@ from producers.simulator.catalogue import (
     NON_GENUINE_PRICE_FACTOR,
 )
 from producers.simulator.config import DAY
+from producers.simulator.desk import reaction
 from producers.simulator.feedback_events import FeedbackEmitter
 from producers.simulator.service import HOUR, STAGES, Case, Ids
 from producers.simulator.wire import local_time, money
@@ -54,15 +55,20 @@ def _part(
 class Emitter(FeedbackEmitter):
     """Builds every event of a service episode, one planned stage at a time."""
 
-    def __init__(self, rng: Random, ids: Ids) -> None:
+    def __init__(self, rng: Random, ids: Ids, idle_dealers: frozenset[str] = frozenset()) -> None:
         super().__init__(rng, ids)
+        self._idle = idle_dealers
         self._builders: dict[str, Callable[[Case, int, int], InboundEvent]] = {
             name: getattr(self, f"_{name}") for name in STAGES
         }
 
     def stage(self, case: Case, ts: int, stage: str, argument: int) -> InboundEvent:
-        """The event of one planned stage (``opened``, ``repaired``, ``survey``...)."""
-        return self._builders[stage](case, ts, argument)
+        """The event of one planned stage (``opened``, ``repaired``, ``survey``...), and the case
+        desk's reaction to it planned as further stages of the episode."""
+        event = self._builders[stage](case, ts, argument)
+        idle = case.dealer.dealer_id in self._idle
+        case.add_stages(reaction(case, ts, event, idle))
+        return event
 
     def _ticket_common(self, case: Case, ts: int) -> dict[str, object]:
         return {

@@ -49,7 +49,7 @@ class Engine:
         self._config = world.config
         self._rng = seeded(self._config.seed, "engine")
         self._ids = Ids()
-        self._emit = Emitter(self._rng, self._ids)
+        self._emit = Emitter(self._rng, self._ids, self._config.idle_dealers)
         self._heap: list[tuple[int, int, int, Any]] = []
         self._order = count()
         self.peak_pending = 0
@@ -109,9 +109,11 @@ class Engine:
                 case: Case = payload
                 _, name, argument = case.stages[case.position]
                 case.position += 1
+                # Emitted before the next stage is queued: the desk may plan more stages.
+                event = stage(case, ts, name, argument)
                 if case.position < len(case.stages):
                     self._push(case.stages[case.position][0], _CASE, case)
-                yield stage(case, ts, name, argument)
+                yield event
             else:
                 yield from handlers[kind](ts, payload)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from random import Random
 
 from producers.simulator.config import DAY
+from producers.simulator.desk import DESK_SOURCE, desk_rng
 from producers.simulator.service import CALL_OUTCOMES, Case, Ids
 from producers.simulator.texts import comment_text, complaint_text
 from producers.simulator.wire import local_time, random_uuid
@@ -137,11 +138,56 @@ class FeedbackEmitter:
         return ComplaintUpdated(
             event_id=self.event_id(),
             occurred_at=local_time(ts, unit.cohort.market),
-            source="sim:casebook",
+            source=DESK_SOURCE,
             product=unit.product,
             complaint_id=case.complaint_id,
             note=_NOTES[note % len(_NOTES)],
             author=f"CB-{unit.cohort.market.country}-01",
+        )
+
+    def _desk_call(self, case: Case, ts: int, solved: int) -> FollowUpCallMade:
+        """The desk's call-back on a case: solved, with the scores of a customer won back, or not
+        yet (the customer asks to be called again)."""
+        unit = case.unit
+        rng = desk_rng(case, ts, "call")
+        csat = 4 + int(rng.random() < 0.5) if solved else None
+        return FollowUpCallMade(
+            event_id=random_uuid(rng),
+            occurred_at=local_time(ts, unit.cohort.market),
+            source=DESK_SOURCE,
+            product=unit.product,
+            call_id=self._ids.next("CB", unit.cohort.market.country),
+            customer_id=unit.customer.customer_id,
+            reached=True,
+            outcome="satisfied" if solved else "callback_requested",
+            csat=csat,
+            nps=rng.randint(7, 10) if solved else None,
+            language=unit.language,
+        )
+
+    def _desk_resolved(self, case: Case, ts: int, _: int) -> ComplaintUpdated:
+        unit = case.unit
+        return ComplaintUpdated(
+            event_id=random_uuid(desk_rng(case, ts, "update")),
+            occurred_at=local_time(ts, unit.cohort.market),
+            source=DESK_SOURCE,
+            product=unit.product,
+            complaint_id=case.complaint_id,
+            note="Resolved: fixed again at a second visit; waiting for customer confirmation.",
+            author=f"CB-{unit.cohort.market.country}-01",
+        )
+
+    def _desk_confirmed(self, case: Case, ts: int, resolved: int) -> ComplaintResolutionConfirmed:
+        """The customer's answer after the desk fixed the complaint again."""
+        unit = case.unit
+        return ComplaintResolutionConfirmed(
+            event_id=random_uuid(desk_rng(case, ts, "confirm")),
+            occurred_at=local_time(ts, unit.cohort.market),
+            source=DESK_SOURCE,
+            product=unit.product,
+            complaint_id=case.complaint_id,
+            customer_id=unit.customer.customer_id,
+            resolved=bool(resolved),
         )
 
     def _complaint_confirmed(
@@ -151,7 +197,7 @@ class FeedbackEmitter:
         return ComplaintResolutionConfirmed(
             event_id=self.event_id(),
             occurred_at=local_time(ts, unit.cohort.market),
-            source="sim:casebook",
+            source=DESK_SOURCE,
             product=unit.product,
             complaint_id=case.complaint_id,
             customer_id=unit.customer.customer_id,

@@ -21,7 +21,8 @@ CALL_OUTCOMES = (
 )  # fmt: skip
 STAGES = (
     "opened", "reopened", "assigned", "escalated", "repaired", "resolved", "closed", "survey",
-    "call", "comment", "complaint", "complaint_update", "complaint_confirmed",
+    "call", "comment", "complaint", "complaint_update", "complaint_confirmed", "desk_call",
+    "desk_resolved", "desk_confirmed",
 )  # fmt: skip
 """Every stage an episode can go through; each becomes one event."""
 _SLA_HOURS = {"urgent": 24, "high": 48, "normal": 72, "low": 120}
@@ -78,6 +79,15 @@ class Case:
     complaint_id: str
     stages: list[tuple[int, str, int]] = field(default_factory=list)
     position: int = 0
+    desk_rounds: int = 0
+    """How often the dealer's desk has acted on this episode's case (see desk.reaction)."""
+
+    def add_stages(self, later: list[tuple[int, str, int]]) -> None:
+        """Plan more stages after the current one (a desk reacting to what just happened)."""
+        if later:
+            rest = self.stages[self.position :] + later
+            rest.sort(key=lambda stage: stage[0])
+            self.stages[self.position :] = rest
 
 
 class Ids:

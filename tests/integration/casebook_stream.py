@@ -47,9 +47,14 @@ KINDS = [
     "repair",
     "repair",
     "survey",
+    "survey",
     "call",
+    "call",
+    "public_complaint",
 ]
-HORIZON_HOURS = 40 * 24  # several SLAs (2 to 20 days) pass and reopen within the stream
+HORIZON_HOURS = 40 * 24
+"""Several SLAs (2 to 20 days) and the 21-day wait for confirmation pass within the stream, so
+cases escalate, reopen, are confirmed and close unconfirmed, at clocks any batch may carry."""
 
 
 def _product(serial: str) -> dict[str, Any]:
@@ -118,6 +123,19 @@ def _event(choices: Choices, n: int) -> InboundEvent:
     k = choices.number(1, 2)
     complaint_id, ticket_id, repair_id = f"CMP-{serial}-{k}", f"T-{serial}-{k}", f"R-{serial}-{k}"
     kind = choices.one(KINDS)
+    if kind == "public_complaint":
+        # A regulator's complaint about the same unit: detection's, never the case book's.
+        return make(
+            "complaint.filed",
+            n,
+            at,
+            source="nhtsa",
+            complaint_id=f"NHTSA-{n}",
+            product=product,
+            market="US",
+            text=choices.one(TEXTS),
+            component=choices.one(COMPONENTS),
+        )
     if kind == "complaint":
         return make(
             "complaint.filed",
@@ -189,6 +207,7 @@ def _event(choices: Choices, n: int) -> InboundEvent:
             product=product,
             customer=CUSTOMERS[owner],
             nps=choices.number(0, 10),
+            csat=choices.one([None, choices.number(1, 5)]),
         )
     return make(
         "followup_call.made",

@@ -33,7 +33,7 @@ from pipeline.casebook import (
 from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Severity
 from pipeline.casebook.state import CaseOrigin, CaseStatus
-from pipeline.casebook.transitions import escalate
+from pipeline.casebook.transitions import close_unconfirmed, escalate
 from pipeline.casebook.triage import stable_id
 from schemas.base import Event
 from schemas.feedback import (
@@ -85,15 +85,20 @@ def reference_apply_batch(
 
 def reference_due_escalations(cases: Iterable[CaseState], now: datetime, rules: Rules) -> Decision:
     """due_escalations without the heap: a scan, by deadline then case id."""
-    due = [
-        case
-        for case in cases
-        if case.status == "open"
-        and now > case.sla_due_at
-        and case.escalated_sla_due_at != case.sla_due_at
-    ]
-    due.sort(key=lambda c: (c.sla_due_at, c.case_id))
-    return Decision.combine(escalate(case, rules) for case in due)
+    due: list[tuple[datetime, CaseState, Decision]] = []
+    for case in cases:
+        if (
+            case.status == "open"
+            and now > case.sla_due_at
+            and case.escalated_sla_due_at != case.sla_due_at
+        ):
+            due.append((case.sla_due_at, case, escalate(case, rules)))
+        elif case.status == "resolved" and case.resolved_at is not None:
+            wait_over = case.resolved_at + rules.closing.unconfirmed_after
+            if now > wait_over:
+                due.append((wait_over, case, close_unconfirmed(case, rules)))
+    due.sort(key=lambda d: (d[0], d[1].case_id))
+    return Decision.combine(decision for _, _, decision in due)
 
 
 def reference_apply_followup_batch(
@@ -107,6 +112,8 @@ def reference_apply_followup_batch(
     changed: dict[str, FollowUp] = {}
     outputs: list[FollowUpScheduled] = []
     for event in events:
+        if rules.cases.is_public(event.source):
+            continue
         if isinstance(event, TicketResolved | RepairCompleted):
             contact = contacts.get(event.event_id)
             if contact is None:
@@ -153,7 +160,7 @@ SURVEY_IDS = [f"S{i}" for i in range(1, 4)]
 TEXTS = [None, "grinding noise when braking", "smoke from the dashboard", "oil leak", "scratch"]
 NOTES = ["Resolved: pads replaced", "parts ordered", "  fixed after second visit", "called back"]
 SEVERITIES: list[Severity] = ["critical", "high", "medium", "low"]
-STATUSES: list[CaseStatus] = ["open", "escalated", "resolved", "closed"]
+STATUSES: list[CaseStatus] = ["open", "escalated", "resolved", "closed", "unconfirmed"]
 ORIGINS: list[CaseOrigin] = ["complaint", "detractor", "followup"]
 CUSTOMERS = [
     Customer(customer_id="K1", country="DE", language="de", timezone="Europe/Berlin"),
@@ -172,7 +179,8 @@ def case_events(draw: st.DrawFn) -> Event:
     common: dict[str, Any] = {
         "event_id": draw(st.uuids()),
         "occurred_at": T0 + timedelta(hours=draw(st.integers(0, HORIZON_HOURS))),
-        "source": "test",
+        # Now and then a public complaint stream, which the case book must leave alone.
+        "source": draw(st.sampled_from(["test", "test", "test", "nhtsa"])),
     }
     product = _product(draw(st.sampled_from(SERIALS)))
     component = draw(st.sampled_from(COMPONENTS))
@@ -313,8 +321,13 @@ def stored_cases(draw: st.DrawFn) -> CaseState:
         serial=draw(st.sampled_from(SERIALS)),
         component=draw(st.none() | st.sampled_from(COMPONENTS)),
         market=draw(st.none() | st.just("DE")),
-        resolved_at=ended_at if status in ("resolved", "closed") else None,
-        closed_at=ended_at if status == "closed" else None,
+        resolved_at=ended_at if status in ("resolved", "closed", "unconfirmed") else None,
+        closed_at=ended_at if status in ("closed", "unconfirmed") else None,
+        reason=(
+            "complaint"
+            if origin == "complaint"
+            else draw(st.sampled_from(["detractor", "problem_persists", "new_problem"]))
+        ),
         escalated_sla_due_at=draw(st.none() | st.just(sla_due_at) | st.just(opened_at)),
         escalations=draw(st.integers(0, 2)),
     )
@@ -404,8 +417,8 @@ def _seeded_case(generate: random.Random, i: int) -> CaseState:
         sla_due_at=opened_at + timedelta(days=generate.choice([2, 5, 10, 20])),
         serial=f"VIN{generate.randrange(60)}",
         component=generate.choice(COMPONENTS),
-        resolved_at=ended_at if status in ("resolved", "closed") else None,
-        closed_at=ended_at if status == "closed" else None,
+        resolved_at=ended_at if status in ("resolved", "closed", "unconfirmed") else None,
+        closed_at=ended_at if status in ("closed", "unconfirmed") else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import uuid4
 
 from pipeline.casebook import Decision, Rules, age, apply, apply_batch, due_escalations, next_action
@@ -91,10 +92,16 @@ def test_customer_saying_not_resolved_reopens_the_case_with_a_new_sla(rules: Rul
     assert len(due_escalations([case], T0 + 9 * DAY, rules).outputs) == 1
 
 
-def test_a_case_closes_only_on_customer_confirmation(rules: Rules) -> None:
-    case = only(apply_batch([], [complaint(), repair(T0 + DAY)], rules, now=T0 + 60 * DAY))
+def test_a_resolved_case_waits_for_confirmation_and_then_closes_unconfirmed(
+    rules: Rules,
+) -> None:
+    wait = rules.closing.unconfirmed_after
+    waiting = T0 + DAY + wait
+    case = only(apply_batch([], [complaint(), repair(T0 + DAY)], rules, now=waiting))
     assert case.status == "resolved"
-    assert due_escalations([case], T0 + 60 * DAY, rules) == Decision()
+    assert due_escalations([case], waiting, rules) == Decision()
+    ended = only(due_escalations([case], waiting + timedelta(seconds=1), rules))
+    assert (ended.status, ended.closed_at) == ("unconfirmed", waiting)
 
 
 def test_same_fault_after_the_watch_window_opens_a_new_case(rules: Rules) -> None:

@@ -17,7 +17,7 @@ from pipeline.casebook import (
     compute_kpis,
     worst_dealers,
 )
-from pipeline.casebook.kpis import GroupBy
+from pipeline.casebook.kpis import GroupBy, stalled_dealers
 
 DAY0 = datetime(2024, 1, 1, tzinfo=UTC)
 NOW = DAY0 + timedelta(days=100)
@@ -179,3 +179,37 @@ def test_worst_dealers_ranks_by_repeat_repairs_among_dealers_with_enough_volume(
     assert [r.key for r in worst_dealers(rows, 5, min_repairs=3)] == ["D2", "D1"]
     assert [r.key for r in worst_dealers(rows, 1, min_repairs=1)] == ["D2"]
     assert [r.key for r in worst_dealers(rows, 5, min_repairs=1)] == ["D2", "D1", "D3", "unknown"]
+
+
+def test_case_kpis_count_confirmed_and_unconfirmed_closings_and_owner_fallbacks() -> None:
+    cases = [
+        CaseFacts("A", "D1", "closed", day(10), opened_at=day(0), confirmed_at=day(4)),
+        CaseFacts("B", "D1", "closed", day(10), opened_at=day(0), confirmed_at=day(8)),
+        CaseFacts("C", "D1", "unconfirmed", day(10), opened_at=day(0), owner_fallback=True),
+        CaseFacts("D", "D1", "escalated", day(10), opened_at=day(0)),
+    ]
+    row = compute_kpis(DEALERS, cases=cases, now=NOW)[0]
+    assert row.key == "D1"
+    assert (row.cases, row.confirmed_cases, row.unconfirmed_cases) == (4, 2, 1)
+    assert row.confirmed_share == 0.5
+    assert row.median_days_to_confirmed_fix == 6.0
+    assert (row.open_cases, row.overdue_cases, row.owner_fallbacks) == (1, 1, 1)
+
+
+def test_a_dealer_leaving_most_recently_due_cases_open_is_stalled() -> None:
+    now = day(100)
+    due = [day(100 - n) for n in range(1, 11)]  # ten deadlines within the last ten days
+    stuck = [CaseFacts(f"S{n}", "D1", "escalated", at) for n, at in enumerate(due[:6])]
+    stuck += [CaseFacts(f"T{n}", "D1", "closed", at) for n, at in enumerate(due[6:])]
+    working = [CaseFacts(f"W{n}", "D2", "escalated", at) for n, at in enumerate(due[:3])]
+    working += [CaseFacts(f"X{n}", "D2", "closed", at) for n, at in enumerate(due[3:])]
+    old_tail = [CaseFacts(f"O{n}", "D2", "escalated", day(10)) for n in range(20)]
+    few = [CaseFacts(f"F{n}", "D3", "open", due[n]) for n in range(3)]
+    found = stalled_dealers(
+        stuck + working + old_tail + few,
+        now,
+        window=timedelta(days=30),
+        min_cases=5,
+        share=0.5,
+    )
+    assert found == ["D1"]

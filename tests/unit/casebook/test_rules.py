@@ -53,6 +53,10 @@ def test_a_missing_file_raises_a_pipeline_error_naming_it(tmp_path: Path) -> Non
         ("severity", "default", "urgent", "severity.default"),
         ("assignment", "default_team", [], "default_team"),
         ("detractors", "nps_max", 11, "nps_max"),
+        ("closing", "unconfirmed_after_days", 0, "unconfirmed_after_days"),
+        ("closing", "confirming_call_outcomes", "satisfied", "confirming_call_outcomes"),
+        ("kpis", "stalled_share", 1.5, "stalled_share"),
+        ("cases", "public_sources", "nhtsa", "public_sources"),
     ],
 )
 def test_an_unusable_rule_is_refused_with_a_message_naming_it(
@@ -71,4 +75,51 @@ def test_a_dealer_override_team_takes_precedence_over_the_market() -> None:
     document["assignment"]["dealers"] = {"D-042": ["d042.lead"]}
     assignment = parse_rules(document).assignment
     assert choose_owner(assignment, case_key="x", market="DE", dealer_id="D-042") == "d042.lead"
-    assert choose_owner(assignment, case_key="x", market="FR", dealer_id=None) == "aftersales.desk"
+    assert choose_owner(assignment, case_key="x", market="IT", dealer_id=None) == "aftersales.desk"
+
+
+def test_every_reason_a_case_opens_for_needs_its_closing_rule() -> None:
+    document = default_document()
+    del document["closing"]["detractor"]
+    with pytest.raises(RulesError, match=r"closing\.detractor"):
+        parse_rules(document)
+
+
+def test_a_closing_rule_naming_an_unknown_confirmation_is_refused() -> None:
+    document = default_document()
+    document["closing"]["complaint"]["confirmed_by"] = ["call", "carrier pigeon"]
+    with pytest.raises(RulesError, match="carrier pigeon"):
+        parse_rules(document)
+
+
+def test_the_packaged_rules_close_every_reason_and_wait_three_weeks_for_confirmation() -> None:
+    closing = load_rules().closing
+    assert closing.unconfirmed_after == timedelta(days=21)
+    assert set(closing.reasons) == {"complaint", "detractor", "problem_persists", "new_problem"}
+    assert all(rule.confirmed_by for rule in closing.reasons.values())
+    assert closing.of("complaint").confirmed_by >= {"resolution_confirmed", "call", "survey"}
+    assert not closing.of("complaint").confirms_unresolved
+
+
+@pytest.mark.parametrize(
+    ("source", "public"),
+    [
+        ("nhtsa", True),
+        ("nhtsa:2024-flat-files", True),
+        ("cn-car-complaints", True),
+        ("public:forum", True),
+        ("sim:callcentre", False),
+        ("dealer-portal", False),
+        ("NHTSA", False),
+    ],
+)
+def test_public_sources_are_matched_by_pattern(source: str, public: bool) -> None:
+    assert load_rules().cases.is_public(source) is public
+
+
+def test_a_source_taken_off_the_public_list_is_treated_as_our_customers() -> None:
+    document = default_document()
+    document["cases"]["public_sources"] = ["cn-car-complaints"]
+    cases = parse_rules(document).cases
+    assert not cases.is_public("nhtsa")
+    assert cases.is_public("cn-car-complaints")
