@@ -59,4 +59,18 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["default"], "level": settings.log_level.upper()},
+        # Kafka clients log whole messages (customer ids, complaint texts) at DEBUG: they stay
+        # at INFO or above whatever AFTERSALES_LOG_LEVEL says, so logs never carry personal data.
+        "loggers": {
+            name: {"level": _at_least_info(settings.log_level)} for name in PAYLOAD_LOGGERS
+        },
     }
+
+
+PAYLOAD_LOGGERS = ("aiokafka", "kafka", "faust.transport", "mode.utils.queues")
+"""Libraries whose DEBUG lines carry message keys and values."""
+
+
+def _at_least_info(level: str) -> str:
+    numeric = logging.getLevelName(level.upper())
+    return "INFO" if isinstance(numeric, int) and numeric < logging.INFO else level.upper()

@@ -6,6 +6,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from schemas.customers import CUSTOMER_EVENTS, CustomerErased, CustomerErasureRequested
 from schemas.feedback import (
     FEEDBACK_EVENTS,
     CommentPosted,
@@ -55,12 +56,13 @@ InboundEvent = Annotated[
         | UnitsSold
         | UnitSold
         | RecallAnnounced
+        | CustomerErasureRequested
     ),
     Field(discriminator="event_type"),
 ]
 
 OutboundEvent = Annotated[
-    DefectFlagChanged | FollowUpScheduled | CaseEscalated | ReportPublished,
+    DefectFlagChanged | FollowUpScheduled | CaseEscalated | ReportPublished | CustomerErased,
     Field(discriminator="event_type"),
 ]
 
@@ -72,6 +74,7 @@ FAMILIES: Final[dict[str, tuple[type[BaseModel], ...]]] = {
     "repairs": REPAIR_EVENTS,
     "feedback": FEEDBACK_EVENTS,
     "reference": REFERENCE_EVENTS,
+    "customers": CUSTOMER_EVENTS,
 }
 """Inbound topic family -> the event classes that may be published on it."""
 
@@ -82,7 +85,13 @@ FAMILY_OF_TYPE: Final[dict[str, str]] = {
 }
 """event_type -> inbound topic family."""
 
-OUTBOUND_TYPES: Final = (DefectFlagChanged, FollowUpScheduled, CaseEscalated, ReportPublished)
+OUTBOUND_TYPES: Final = (
+    DefectFlagChanged,
+    FollowUpScheduled,
+    CaseEscalated,
+    ReportPublished,
+    CustomerErased,
+)
 
 
 def event_type_of(cls: type[BaseModel]) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INBOUND_FAMILIES = ("tickets", "repairs", "feedback", "reference")
-OUTBOUND_NAMES = ("defect-flags", "followups", "reports", "deadletter")
+INBOUND_FAMILIES = ("tickets", "repairs", "feedback", "reference", "customers")
+OUTBOUND_NAMES = ("defect-flags", "followups", "reports", "deadletter", "erasures")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class Topics:
     @property
     def reference(self) -> str:
         return self.name("reference")
+
+    @property
+    def customers(self) -> str:
+        return self.name("customers")
+
+    @property
+    def erasures(self) -> str:
+        """Where ``customer.erased`` confirmations go out."""
+        return self.name("erasures")
 
     @property
     def defect_flags(self) -> str:

@@ -286,6 +286,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "announced_on": "2024-02-01",
         "summary": "Compressor may overheat",
     },
+    "customer.erasure_requested": {"customer_id": "C-1"},
 }
 
 
