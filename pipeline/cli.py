@@ -5,17 +5,22 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from pipeline import cli_views
+from pipeline.cli_customers import customers_app
 from pipeline.cli_deadletters import deadletter_app
 from pipeline.cli_sources import import_app, simulate
-from pipeline.config import Settings, load_settings
+from pipeline.cli_support import ExitCode, reading_engine
+from pipeline.config import Settings, SettingsError, load_settings
 from pipeline.errors import PipelineError
+from pipeline.files import expand_paths
 from pipeline.output import Format, emit
+from pipeline.unavailable import Unavailable
 
 app = typer.Typer(
     name="aftersales",
@@ -23,12 +28,14 @@ app = typer.Typer(
     "track complaints to the end and flag recurring product defects early.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    epilog="Exit codes: 0 done; 1 bad input or nothing found; 2 wrong usage or invalid settings; "
+    "3 broker or warehouse unavailable (or its schema not created: `aftersales db upgrade`).",
 )
 db_app = typer.Typer(help="Warehouse schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(deadletter_app, name="deadletter")
+app.add_typer(customers_app, name="customers")
 app.command()(simulate)
 for view in (cli_views.flags, cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
     app.command()(view)
@@ -39,6 +46,25 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 def settings() -> Settings:
     return load_settings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aftersales {package_version('aftersales')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """After-sales feedback pipeline: archive tickets, repairs and feedback from every market,
+    track complaints to the end and flag recurring product defects early."""
 
 
 @app.command()
@@ -97,10 +123,9 @@ def db_current() -> None:
 @app.command()
 def stats(fmt: FormatOpt = Format.table) -> None:
     """Row counts per warehouse table."""
-    from pipeline.warehouse.engine import make_engine
     from pipeline.warehouse.queries import table_counts
 
-    counts = table_counts(make_engine(settings().warehouse_url))
+    counts = table_counts(reading_engine(settings(), err))
     if fmt is Format.json:
         emit(counts, fmt)
     else:
@@ -109,20 +134,26 @@ def stats(fmt: FormatOpt = Format.table) -> None:
 
 @app.command()
 def produce(
-    file: Annotated[str, typer.Argument(help="JSON Lines file, or - for standard input.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="Event files (a JSON object, a JSON array or JSON Lines; globs allowed), "
+            "or - for standard input."
+        ),
+    ],
     topic: Annotated[
         str | None, typer.Option(help="Topic to send to (default: each event's own topic).")
     ] = None,
     allow_rejects: Annotated[
-        bool, typer.Option(help="Exit 0 even when some lines were rejected.")
+        bool, typer.Option(help="Exit 0 even when some events were rejected.")
     ] = False,
 ) -> None:
-    """Validate JSON Lines events and publish the valid ones; report rejected lines by number."""
-    from producers.commands import produce_jsonl
+    """Validate events and publish the valid ones; report rejected ones by file and line."""
+    from producers.commands import produce_files
 
-    rejected = produce_jsonl(settings(), file, topic, err)
+    rejected = produce_files(settings(), expand_paths(files), topic, err)
     if rejected and not allow_rejects:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command()
@@ -137,9 +168,18 @@ def demo(
     run_demo(settings(), days=days, rate=rate, seed=seed, console=err)
 
 
+def exit_code(exc: PipelineError) -> ExitCode:
+    """The documented exit code for an error a command raised on purpose."""
+    if isinstance(exc, SettingsError):
+        return ExitCode.USAGE
+    if isinstance(exc, Unavailable):
+        return ExitCode.UNAVAILABLE
+    return ExitCode.FAILED
+
+
 def main() -> None:
     try:
         app()
     except PipelineError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exit_code(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -11,13 +12,14 @@ from rich.console import Console
 
 from pipeline.clock import wall_clock
 from pipeline.config import load_settings
+from pipeline.files import expand_paths
 from pipeline.output import to_json
 
 import_app = typer.Typer(help="Import real after-sales data files as events.", no_args_is_help=True)
 err = Console(stderr=True)
 
 
-def _print_report(summary: dict[str, object]) -> None:
+def _print_report(summary: Mapping[str, object]) -> None:
     err.print(to_json(summary))
 
 
@@ -59,23 +61,27 @@ def import_nhtsa(
 
 @import_app.command("csv")
 def import_csv(
-    file: Annotated[Path, typer.Argument(help="CSV file of complaints.")],
+    files: Annotated[list[str], typer.Argument(help="CSV files of complaints (globs allowed).")],
     mapping: Annotated[
         str, typer.Option(help="Shipped mapping name (e.g. cn_car_complaints) or a TOML file path.")
     ] = "cn_car_complaints",
 ) -> None:
-    """Publish a CSV export of complaints, columns mapped by a small TOML file."""
+    """Publish CSV exports of complaints, columns mapped by a small TOML file."""
     from producers.commands import publish_events, tally
     from producers.sources.mapped_csv import load_mapping, mapping_path, read_mapped_csv
     from producers.sources.report import SkipReport
 
-    path = Path(mapping) if mapping.endswith(".toml") else mapping_path(mapping)
-    report = SkipReport()
-    items = read_mapped_csv(
-        file, load_mapping(path), today=wall_clock().date(), on_recoded=report.note_recoded
-    )
-    publish_events(load_settings(), tally(items, report), err, description=file.name)
-    _print_report(report.summary())
+    paths = [Path(p) for p in expand_paths(files)]
+    table = load_mapping(Path(mapping) if mapping.endswith(".toml") else mapping_path(mapping))
+    settings = load_settings()
+    today = wall_clock().date()
+    summaries: dict[str, object] = {}
+    for path in paths:
+        report = SkipReport()
+        items = read_mapped_csv(path, table, today=today, on_recoded=report.note_recoded)
+        publish_events(settings, tally(items, report), err, description=path.name)
+        summaries[str(path)] = report.summary()
+    _print_report(summaries if len(paths) > 1 else report.summary())
 
 
 def simulate(

@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.cli_support import NotFound, limited, matching, reading_engine
 from pipeline.clock import wall_clock
 from pipeline.config import Settings, load_settings
 from pipeline.output import Format, emit
 from pipeline.warehouse import views
-from pipeline.warehouse.engine import make_engine, session_factory
+from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.watermark import read_watermark
 
 err = Console(stderr=True)
@@ -48,17 +49,29 @@ class ReportFmt(StrEnum):
     json = "json"
 
 
+LimitOpt = Annotated[
+    int, typer.Option("--limit", "-n", min=0, help="Show at most this many rows (0: all).")
+]
+
+
 def _sessions() -> sessionmaker[Session]:
-    return session_factory(make_engine(load_settings().warehouse_url))
+    return session_factory(reading_engine(load_settings(), err))
 
 
 def flags(
     fmt: FormatOpt = Format.table,
     status: Annotated[FlagStatus, typer.Option(help="Which flags.")] = FlagStatus.open,
+    brand: Annotated[str | None, typer.Option(help="Only this brand.")] = None,
+    model: Annotated[str | None, typer.Option(help="Only this model.")] = None,
+    component: Annotated[str | None, typer.Option(help="Only this component.")] = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Recurring-defect flags, highest score first."""
     with _sessions()() as session:
         rows = views.flags(session, status.value)
+    rows = limited(
+        matching(rows, brand=brand, model=model, component=component), limit, err, "flags"
+    )
     columns = [
         "brand",
         "model",
@@ -75,30 +88,57 @@ def flags(
         fmt,
         title=f"Defect flags ({status.value})",
         columns=columns if fmt is Format.table else None,
+        headers={"first_raised_at": "first raised"},
     )
 
 
 def cases(
     fmt: FormatOpt = Format.table,
     status: Annotated[CaseStatus, typer.Option(help="Which cases.")] = CaseStatus.open,
+    owner: Annotated[str | None, typer.Option(help="Only cases of this owner.")] = None,
+    market: Annotated[str | None, typer.Option(help="Only this market (country code).")] = None,
+    severity: Annotated[str | None, typer.Option(help="Only this severity.")] = None,
+    limit: LimitOpt = 50,
 ) -> None:
-    """Complaint cases with owner, age and next action (in event time)."""
+    """Complaint cases with owner, age and next action (in event time), most urgent first."""
     with _sessions()() as session:
         rows = views.cases(session, status.value)
+    rows = limited(
+        matching(rows, owner=owner, market=market, severity=severity), limit, err, "cases"
+    )
     columns = ["case_id", "status", "severity", "owner", "market", "age_days", "next_action"]
     emit(
         rows,
         fmt,
         title=f"Complaint cases ({status.value})",
         columns=columns if fmt is Format.table else None,
+        headers={"case_id": "case", "age_days": "age (days)", "next_action": "next action"},
     )
+
+
+KPI_HEADERS = {
+    "label": "name",
+    "repairs": "repairs",
+    "repeat_repair_rate": "repeat %",
+    "first_time_fix_rate": "first fix %",
+    "genuine_parts_ratio": "genuine %",
+    "csat_mean": "CSAT",
+    "nps": "NPS",
+    "open_cases": "open",
+    "overdue_cases": "overdue",
+}
+KPI_PERCENT = ("repeat_repair_rate", "first_time_fix_rate", "genuine_parts_ratio")
 
 
 def kpis(
     fmt: FormatOpt = Format.table,
     by: Annotated[KpiBy, typer.Option(help="Roll-up level (franchisees included).")] = KpiBy.dealer,
+    limit: LimitOpt = 50,
 ) -> None:
-    """Dealer after-sales KPIs, or their roll-up by country, group or ownership."""
+    """Dealer after-sales KPIs, or their roll-up by country, group or ownership.
+
+    Rates show as percentages in the table; JSON keeps them as fractions between 0 and 1.
+    """
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
 
@@ -109,22 +149,14 @@ def kpis(
             for line in dealer_kpis(session, Scope(None, None, None, now))
             if line.by == by.value
         ]
-    columns = [
-        "label",
-        "repairs",
-        "repeat_repair_rate",
-        "first_time_fix_rate",
-        "genuine_parts_ratio",
-        "csat_mean",
-        "nps",
-        "open_cases",
-        "overdue_cases",
-    ]
+    lines = limited(lines, limit, err, f"{by.value} lines")
     emit(
         lines,
         fmt,
         title=f"After-sales KPIs by {by.value}",
-        columns=columns if fmt is Format.table else None,
+        columns=list(KPI_HEADERS) if fmt is Format.table else None,
+        headers=KPI_HEADERS,
+        percent=KPI_PERCENT,
     )
 
 
@@ -132,13 +164,19 @@ def history(
     fmt: FormatOpt = Format.table,
     serial: Annotated[str | None, typer.Option(help="A unit's serial number.")] = None,
     customer: Annotated[str | None, typer.Option(help="A customer id.")] = None,
+    limit: LimitOpt = 0,
 ) -> None:
     """One unit's or one customer's whole service story, in order."""
     if not serial and not customer:
         raise typer.BadParameter("give --serial or --customer")
     with _sessions()() as session:
         rows = views.history(session, serial=serial, customer=customer)
-    emit(rows, fmt, title=f"Service history of {serial or customer}")
+    if not rows:
+        what = f"serial {serial}" if serial else f"customer {customer}"
+        raise NotFound(f"Nothing in the warehouse for {what}: check the spelling.")
+    emit(
+        limited(rows, limit, err, "entries"), fmt, title=f"Service history of {serial or customer}"
+    )
 
 
 def report(
@@ -182,7 +220,7 @@ def write_product_report(
 ) -> Path:
     from pipeline.reports import build_report, report_published, write_report
 
-    engine = make_engine(settings.warehouse_url)
+    engine = reading_engine(settings, err)
     with session_factory(engine)() as session:
         now = read_watermark(session) or datetime.now(UTC)
     data = build_report(engine, since=since, brand=brand, model=model, now=now)

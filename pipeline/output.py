@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -78,12 +79,16 @@ def emit(
     *,
     title: str | None = None,
     columns: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    percent: Collection[str] = (),
     out: TextIO | None = None,
 ) -> None:
     """Print ``rows`` (a list of records, or one record) in the chosen format.
 
     Tables show every value, title and header as plain text: square brackets in a dealer's name
-    are not rich markup, and control characters never reach the terminal.
+    are not rich markup, and control characters never reach the terminal. In tables, ``headers``
+    gives columns readable names and ``percent`` columns (fractions) show as percentages (the
+    header says so); JSON keeps field names and fractions as they are, for programs.
     """
     stream = out or sys.stdout
     if fmt is Format.json:
@@ -95,11 +100,33 @@ def emit(
             stream.write(to_json(record, indent=None) + "\n")
         return
     cols = list(columns or (records[0].keys() if records else []))
-    table = Table(title=_text(title) if title is not None else None, show_lines=False)
-    for col in cols:
-        table.add_column(_text(col))
-    for record in records:
-        table.add_row(*(_cell(record.get(c)) for c in cols))
+    # No vertical rules: ten columns of data fit in 80 characters.
+    table = Table(
+        title=_text(title) if title is not None else None,
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    names = headers or {}
+    rows_text = [
+        [_percent(record.get(c)) if c in percent else _cell(record.get(c)) for c in cols]
+        for record in records
+    ]
+    for i, col in enumerate(cols):
+        numeric = col in percent or any(_is_number(r.get(col)) for r in records[:1])
+        header = printable(names.get(col, col))
+        # Headers break between words, never inside one; numbers are never broken; long text
+        # values fold rather than being cut.
+        widest_word = max(map(len, header.split() or [""]))
+        widest_number = max((len(row[i]) for row in rows_text), default=0) if numeric else 0
+        table.add_column(
+            Text(header),
+            justify="right" if numeric else "left",
+            min_width=max(min(widest_word, 10), widest_number),
+            overflow="fold",
+        )
+    for cells in rows_text:
+        table.add_row(*cells)
     Console(file=stream).print(table)
 
 
@@ -115,3 +142,13 @@ def _cell(value: Any) -> Text:
     if isinstance(value, dict | list):
         return _text(to_json(value, indent=None)[:80])
     return _text(value if isinstance(value, str | int) else _default(value))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _percent(value: Any) -> Text:
+    if not _is_number(value):
+        return _cell(value)
+    return Text(f"{float(value) * 100:.1f}")

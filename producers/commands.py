@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.config import Settings
 from producers.publisher import Publisher
-from producers.sources.jsonl import read_jsonl
+from producers.sources.event_files import read_event_file
 from producers.sources.report import Skipped, SkipReport
 from schemas.codec import encode
 from schemas.keys import event_key
@@ -99,24 +99,37 @@ def _open(file: str, stack: ExitStack) -> BinaryIO:
     return stack.enter_context(Path(file).open("rb"))
 
 
-def produce_jsonl(settings: Settings, file: str, topic: str | None, console: Console) -> int:
-    """Publish every valid line; print rejected lines with number and reason; return the count."""
+def produce_files(
+    settings: Settings, files: Sequence[str], topic: str | None, console: Console
+) -> int:
+    """Publish every valid event of ``files``; print each rejection with file, position and reason.
+
+    Returns how many events were rejected. The broker is reached before any file is read, so an
+    unreachable broker fails at once.
+    """
     report = SkipReport(examples_per_reason=20)
-    with ExitStack() as stack:
-        stream = _open(file, stack)
-        with Publisher(settings) as publisher, progress_bar(console) as bar:
-            task = bar.add_task("producing")
-            for item in map(report.tally, read_jsonl(stream)):
-                if isinstance(item, Skipped):
-                    console.print(f"[yellow]line {item.line_no}[/]: {item.reason}: {item.detail}")
-                    continue
-                _, event = item
-                if topic:
-                    publisher.publish_raw(topic, event_key(event), encode(event))
-                else:
-                    publisher.publish(event)
-                bar.advance(task)
-            publisher.flush()
+    with Publisher(settings) as publisher, progress_bar(console) as bar:
+        task = bar.add_task("producing")
+        for file in files:
+            with ExitStack() as stack:
+                counts, items = read_event_file(_open(file, stack))
+                where = "stdin" if file == "-" else file
+                for item in map(report.tally, items):
+                    if isinstance(item, Skipped):
+                        console.print(
+                            f"{where} {counts} {item.line_no}: {item.reason}: {item.detail}",
+                            markup=False,
+                            highlight=False,
+                            soft_wrap=True,
+                        )
+                        continue
+                    _, event = item
+                    if topic:
+                        publisher.publish_raw(topic, event_key(event), encode(event))
+                    else:
+                        publisher.publish(event)
+                    bar.advance(task)
+        publisher.flush()
     console.print(f"sent {report.yielded}, rejected {report.skipped_total}")
     return report.skipped_total
 

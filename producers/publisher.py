@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from pydantic import BaseModel
 
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.kafka_security import kafka_python_options
+from pipeline.unavailable import BrokerUnavailable
 from schemas.codec import BATCH_CONTENT_TYPE, encode, encode_batch
 from schemas.events import FAMILY_OF_TYPE
 from schemas.keys import event_key
@@ -34,14 +36,28 @@ class Publisher:
     linger_ms: int = 5
     batch_bytes: int = 256 * 1024
     compression: str | None = "gzip"
+    connect_timeout_s: float = 5.0
     _producer: KafkaProducer | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     sent: Counter[str] = field(default_factory=Counter, init=False)
     failed: list[str] = field(default_factory=list, init=False)
 
     def __enter__(self) -> Publisher:
-        self._producer = KafkaProducer(
-            bootstrap_servers=self.settings.require_bootstrap(),
+        bootstrap = self.settings.require_bootstrap()
+        try:
+            self._producer = self._connect(bootstrap)
+        except (KafkaTimeoutError, KafkaConnectionError):
+            raise BrokerUnavailable(
+                f"No Kafka broker answered at {bootstrap} within {self.connect_timeout_s:g} s: "
+                "start one (`aftersales broker`) or fix AFTERSALES_KAFKA_BOOTSTRAP."
+            ) from None
+        return self
+
+    def _connect(self, bootstrap: str) -> KafkaProducer:
+        return KafkaProducer(
+            bootstrap_servers=bootstrap,
+            # kafka-python waits 30 s for a first broker by default; a CLI should say at once.
+            bootstrap_timeout_ms=int(self.connect_timeout_s * 1000),
             client_id="aftersales-producer",
             acks="all",
             retries=10,
@@ -51,7 +67,6 @@ class Publisher:
             compression_type=self.compression,
             **kafka_python_options(self.settings),
         )
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._producer is not None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from schemas.codec import encode
@@ -43,3 +47,22 @@ def ticket_opened(n: int, ticket_id: str = "T-1", **kw: Any) -> InboundEvent:
 
 def raw(event: InboundEvent) -> bytes:
     return encode(event)
+
+
+REPO = Path(__file__).parents[1]
+
+
+def aftersales(
+    args: list[str], cwd: Path, timeout_s: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would: only the given AFTERSALES_* settings, 80 columns."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        env={**clean, "PYTHONPATH": str(REPO), "COLUMNS": "80", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )

@@ -10,12 +10,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from pipeline.errors import PipelineError
+from pipeline.unavailable import WarehouseUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class SchemaOutOfDate(PipelineError):
+class SchemaOutOfDate(WarehouseUnavailable):
     """The warehouse schema is older (or newer) than this version of the pipeline."""
 
 
@@ -50,9 +50,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def require_current(engine: Engine) -> None:
     """Raise with the command to run unless the schema is at the newest revision."""
     current, head = current_revision(engine), head_revision()
+    if current is None:
+        raise SchemaOutOfDate(
+            "The warehouse has no tables yet: run `aftersales db upgrade` "
+            "(same AFTERSALES_WAREHOUSE_URL) to create them."
+        )
     if current != head:
         raise SchemaOutOfDate(
-            f"The warehouse schema is at {current or 'nothing (empty database)'}, this version "
+            f"The warehouse schema is at {current}, this version "
             f"needs {head}. Run `aftersales db upgrade` (same AFTERSALES_WAREHOUSE_URL) first."
         )
 
