@@ -8,7 +8,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -20,6 +20,7 @@ from consumers.crash import log_crash
 from consumers.handoff import Handoff, by_lane
 from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavailable
 from consumers.relay import OutboxRelay
+from consumers.retention import install_retention
 from consumers.transport import with_fetch_wait
 from pipeline import metrics
 from pipeline.clock import backoff_delays
@@ -117,6 +118,18 @@ def create_app(
         await _archive(stream, settings, children, state, relay, crash_on_error)
 
     @app.task
+    async def announce() -> None:
+        log.info(
+            "worker %s started: group %s, %d lane(s), stages %s, warehouse %s",
+            worker_name,
+            settings.consumer_group,
+            len(children),
+            settings.stages,
+            settings.masked()["warehouse_url"],
+            extra={"settings": settings.masked()},
+        )
+
+    @app.task
     async def start_children() -> None:
         # Loading the stages takes a moment; do it before the first batch waits on it.
         await asyncio.gather(
@@ -149,6 +162,7 @@ def create_app(
 
     if detector is not None:
         _detection_rounds(app, settings, detector, relay)
+    install_retention(app, settings, processor)
 
     @app.on_before_shutdown.connect
     async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -156,7 +170,7 @@ def create_app(
 
     @app.timer(interval=5.0, name="lag-and-state-gauges")
     async def gauges() -> None:
-        await _lag_gauges(app)
+        await _lag_gauges(app, settings.topics.inbound)
         try:
             values = await asyncio.to_thread(processor.gauges)
         except SQLAlchemyError:
@@ -234,7 +248,7 @@ async def _archive(
             task.cancel()
 
 
-async def _lag_gauges(app: faust.App) -> None:
+async def _lag_gauges(app: faust.App, topics: Collection[str]) -> None:
     """Messages behind the log end per topic, on the partitions this worker owns.
 
     The high watermark comes from fetch responses (right on every broker we know, unlike
@@ -243,6 +257,8 @@ async def _lag_gauges(app: faust.App) -> None:
     behind: dict[str, int] = {}
     consumer = app.consumer
     for tp in consumer.assignment():
+        if tp.topic not in topics:
+            continue  # Faust's own topics (the assignor's) are not ours to report
         highwater = consumer.highwater(tp)
         position = await consumer.position(tp)
         if highwater is None or position is None:
@@ -314,7 +330,7 @@ def _count(
     metrics.BATCH_SIZE.observe(len(messages))
     metrics.LAST_BATCH_UNIXTIME.set(committed_at)
     for topic, n in Counter(m.topic for m in messages).items():
-        metrics.EVENTS_CONSUMED.labels(topic).inc(n)
+        metrics.MESSAGES_CONSUMED.labels(topic).inc(n)
     observe = metrics.PUBLISH_TO_ARCHIVE_SECONDS.observe
     for m in messages:
         if m.timestamp_ms:
@@ -327,6 +343,7 @@ def _count(
             metrics.DEAD_LETTERS.labels(reason).inc(n)
             log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
         _count_flags(outcome.stats)
+        metrics.CUSTOMERS_ERASED.inc(outcome.stats.get("customers_erased", 0))
 
 
 def _count_flags(stats: Mapping[str, int]) -> None:

@@ -42,6 +42,7 @@ def set_state_gauges(values: dict[str, Any]) -> None:
         metrics.FLAGS_OPEN.labels(severity).set(n)
     metrics.CASES_OPEN.set(values["cases_open"])
     metrics.CASES_OVERDUE.set(values["cases_overdue"])
+    metrics.DEALERS_STALLED.set(values["dealers_stalled"])
     metrics.FOLLOWUPS_DUE.set(values["followups_due"])
     metrics.OUTBOX_PENDING.set(values["outbox_pending"])
 

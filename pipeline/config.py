@@ -118,6 +118,22 @@ class Settings(BaseSettings):
             "signatures batches marked: one touched by many batches in between is evaluated once."
         ),
     )
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("aftersales-development-pseudonym-key"),
+        description=(
+            "Key of the HMAC that turns an erased customer's id into its pseudonym: set a long "
+            "random secret in production and keep it, or later events stop matching."
+        ),
+    )
+    retention_event_body_days: int = Field(
+        default=730, ge=1, description="Days archived event bodies keep raw personal data."
+    )
+    retention_dead_letter_days: int = Field(
+        default=30, ge=1, description="Days dead letters (raw bytes) are kept."
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, ge=0, description="How often the worker runs the retention job (0: never)."
+    )
 
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=6066, ge=0, le=65535)

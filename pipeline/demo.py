@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import Progress
@@ -20,6 +21,10 @@ from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.queries import table_counts
 from pipeline.worker_process import WorkerProcess, wait_until
+
+if TYPE_CHECKING:
+    from pipeline.reports.model import CaseBookSection, KpiLine
+    from producers.simulator import SimulationConfig
 
 PROCESS_TIMEOUT_S = 600
 
@@ -80,8 +85,31 @@ def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: 
             )
         console.print("worker stopped")
     _summary(engine, by_type, console)
+    console.print(f"[bold]detector vs ground truth:[/] {_truth_line(engine, config)}")
     _insights(run, engine, demo_dir, console)
     console.print(f"[green]demo finished in {time.monotonic() - started:.0f}s[/]")
+
+
+def _truth_line(engine: Engine, config: SimulationConfig) -> str:
+    """'injected N defects, flagged M, median delay D days' against the simulator's truth."""
+    from sqlalchemy import select
+
+    from pipeline.detection import Signature
+    from pipeline.detection.truth_match import Injected, match_truth
+    from pipeline.warehouse.tables import DefectFlagRow
+    from producers.simulator import ground_truth
+
+    truth = ground_truth(config)
+    defects = [
+        Injected(Signature(d.brand, d.model, d.variant, d.component), d.onset, tuple(d.markets))
+        for d in truth.defects
+    ]
+    columns = (DefectFlagRow.brand, DefectFlagRow.model, DefectFlagRow.variant,
+               DefectFlagRow.component, DefectFlagRow.first_raised_at)  # fmt: skip
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns)).all()
+    flags = [(Signature(b, m, v, c), opened.date()) for b, m, v, c, opened in rows]
+    return match_truth(defects, flags).line
 
 
 def _settled(counts: dict[str, int]) -> bool:
@@ -129,6 +157,7 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
     from pipeline.cli_views import write_product_report
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
+    from pipeline.reports.voice import case_book
     from pipeline.warehouse import views
     from pipeline.warehouse.engine import session_factory
     from pipeline.warehouse.watermark import read_watermark
@@ -137,6 +166,8 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
         flags = views.flags(session, "open")
         now = read_watermark(session)
         lines = dealer_kpis(session, Scope(None, None, None, now)) if now else []
+        book = case_book(session, Scope(None, None, None, now)) if now else None
+        stalled = views.stalled_dealers(session, now) if now else []
     table = Table(title=f"Open defect flags ({len(flags)}), highest score first")
     for col in ("product", "component", "severity", "score", "method", "first raised (event time)"):
         table.add_column(col)
@@ -174,8 +205,45 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
             continue
         rate, genuine = _pct(line.repeat_repair_rate), _pct(line.genuine_parts_ratio)
         console.print(f"  {kind:>10} dealers: repeat-repair rate {rate}, genuine parts {genuine}")
+    if book is not None:
+        _case_book(book, lines, stalled, console)
     path = write_product_report(settings, demo_dir, "html")
     console.print(f"[bold]product-improvement report:[/] {path.resolve()}")
+
+
+def _case_book(
+    book: CaseBookSection, lines: list[KpiLine], stalled: list[str], console: Console
+) -> None:
+    """How the case book closed: confirmed share, days to a confirmed fix, where cases stick."""
+    console.print(
+        f"[bold]case book:[/] {book.total:,} cases, {_pct(book.confirmed_share)} confirmed closed "
+        f"(median {_num(book.median_days_to_confirmed)} days), {book.unconfirmed:,} closed "
+        f"unconfirmed, {book.overdue:,} past SLA, {book.owner_fallbacks:,} with the default desk"
+    )
+    for line in sorted((x for x in lines if x.by == "ownership" and x.cases), key=lambda x: x.key):
+        console.print(
+            f"  {line.key:>10} dealers: {_pct(line.confirmed_share)} of {line.cases:,} cases "
+            f"confirmed closed, median {_num(line.median_days_to_confirmed_fix)} days to a "
+            f"confirmed fix, {line.overdue_cases:,} past SLA"
+        )
+    overdue = sorted(
+        (x for x in lines if x.by == "dealer" and x.overdue_cases),
+        key=lambda x: (-x.overdue_cases, x.key),
+    )
+    table = Table(title="Overdue cases by dealer (most first)")
+    for col in ("dealer", "cases", "past SLA", "confirmed closed", "closed unconfirmed"):
+        table.add_column(col)
+    for line in overdue[:8]:
+        table.add_row(
+            line.label,
+            f"{line.cases:,}",
+            f"{line.overdue_cases:,}",
+            _pct(line.confirmed_share),
+            f"{line.unconfirmed_cases:,}",
+        )
+    console.print(table)
+    if stalled:
+        console.print(f"[red]dealers whose desks stopped acting:[/] {', '.join(stalled)}")
 
 
 def _pct(value: float | None) -> str:

@@ -6,9 +6,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
-EVENTS_CONSUMED = Counter(
-    "aftersales_events_consumed_total",
-    "Messages consumed from inbound topics.",
+MESSAGES_CONSUMED = Counter(
+    "aftersales_messages_consumed_total",
+    "Messages consumed from inbound topics (a batch message holds many events).",
     ["topic"],
     registry=REGISTRY,
 )
@@ -93,6 +93,11 @@ CASES_OPEN = Gauge(
 CASES_OVERDUE = Gauge(
     "aftersales_cases_overdue", "Open complaint cases past their SLA.", registry=REGISTRY
 )
+DEALERS_STALLED = Gauge(
+    "aftersales_dealers_stalled",
+    "Dealers leaving most of their recently due cases open past the SLA (rules: kpis.stalled_*).",
+    registry=REGISTRY,
+)
 FOLLOWUPS_DUE = Gauge(
     "aftersales_followups_due",
     "Scheduled follow-up calls due (event time) without a recorded call.",
@@ -122,5 +127,25 @@ OUTBOX_PENDING = Gauge(
 LAST_BATCH_UNIXTIME = Gauge(
     "aftersales_last_batch_timestamp_seconds",
     "Wall time of the last committed batch (liveness).",
+    registry=REGISTRY,
+)
+CUSTOMERS_ERASED = Counter(
+    "aftersales_customers_erased_total",
+    "Erasure requests carried out (customer.erased published for each).",
+    registry=REGISTRY,
+)
+RETENTION_EVENTS_SCRUBBED = Counter(
+    "aftersales_retention_event_bodies_scrubbed_total",
+    "Archived event bodies whose personal data the retention job removed.",
+    registry=REGISTRY,
+)
+RETENTION_DEAD_LETTERS_DELETED = Counter(
+    "aftersales_retention_dead_letters_deleted_total",
+    "Dead letters deleted by the retention job.",
+    registry=REGISTRY,
+)
+RETENTION_LAST_RUN_UNIXTIME = Gauge(
+    "aftersales_retention_last_run_timestamp_seconds",
+    "Wall time the retention job last finished.",
     registry=REGISTRY,
 )

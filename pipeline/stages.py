@@ -14,6 +14,7 @@ from pipeline.detection.repeats import repair_fact_from_event, repeated_repair
 from pipeline.detection_stage import DetectionStage
 from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
+from pipeline.erasure_stage import ErasureStage, PseudonymiseStep
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
 from pipeline.warehouse.watermark import read_watermark
@@ -52,10 +53,15 @@ class CaseBookStage:
         until = latest if since is None or latest > since else since
         known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
         overdue = store.overdue_cases(session, until)
+        waited = store.unconfirmed_due(session, until, self.rules.closing.unconfirmed_after)
         # Every event goes through the fold, even on units without a stored case: a case opened
         # earlier in this batch must see the service events that follow it.
         decision = casebook.apply_batch(
-            {c.case_id: c for c in (*known, *overdue)}.values(), events, self.rules, since=since
+            {c.case_id: c for c in (*known, *overdue, *waited)}.values(),
+            events,
+            self.rules,
+            since=since,
+            hints=_owner_hints(ctx),
         )
         store.save_cases(session, decision.cases)
         store.append_timeline(session, decision.timeline)
@@ -97,20 +103,36 @@ class CaseBookStage:
         ctx.stats["followups_scheduled"] = len(plan.outputs)
 
 
+def _owner_hints(ctx: BatchContext) -> dict[UUID, casebook.OwnerHint]:
+    """The market and dealer enrichment found for each event (from the event, the unit's sale or
+    the dealer), so a case opened by an event that names neither still finds its owner."""
+    hints: dict[UUID, casebook.OwnerHint] = {}
+    for accepted in ctx.new:
+        found = ctx.enrichment.get(accepted.event.id_text)
+        if found and (found.get("market") or found.get("dealer_id")):
+            hints[accepted.event.event_id] = casebook.OwnerHint(
+                market=found.get("market"), dealer_id=found.get("dealer_id")
+            )
+    return hints
+
+
 def build_stages(
     settings: Settings,
 ) -> tuple[Callable[[BatchContext], None] | None, Sequence[Stage]]:
     """The enrichment step and the post-archive stages for a worker with these settings."""
+    key = settings.pseudonym_key.get_secret_value().encode()
+    erase = ErasureStage(key, settings.topics.erasures, settings.topics.followups)
     if settings.stages == "archive":
-        return None, ()
+        return PseudonymiseStep(key), (erase,)
     enrich = EnrichStep(
         enrichment.load_taxonomy(), enrichment.load_warranty_terms(), enrichment.load_rates()
     )
     stages: list[Stage] = [
         CaseBookStage(casebook.load_rules(), settings.topics.followups),
+        erase,  # after the case book: it drops what that scheduled for erased customers
         DetectionStage(),
     ]
-    return enrich, stages
+    return PseudonymiseStep(key, enrich), stages
 
 
 def build_detector(settings: Settings) -> Detector:

@@ -430,3 +430,13 @@ class PipelineStateRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("name"),)
+
+
+class ErasedCustomerRow(Base):
+    """Customers erased on request, known only by pseudonym: their later events are stored
+    pseudonymised (the pseudonym is a keyed hash of the id, so the id itself is never kept)."""
+
+    __tablename__ = "erased_customers"
+    pseudonym: Mapped[str] = mapped_column(Id, primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(Ts)
+    request_event_id: Mapped[str] = mapped_column(String(36))

@@ -66,6 +66,9 @@ class BatchContext:
     enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: list[Outgoing] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    erasures: dict[str, str] = field(default_factory=dict)
+    """Erasure requests of this batch: event id -> the customer id their archived copy no longer
+    names (the enrich step stores them pseudonymised; the erasure stage needs the id)."""
 
 
 class Stage(Protocol):
@@ -137,6 +140,9 @@ def write_batch(
     if enrich is not None and candidates:
         # Enriched before the insert so each event row is written once, enrichment included.
         enrich(ctx)
+        # The enrich step stands an erased customer's events in for their pseudonymised copies.
+        unique = {a.event.id_text: a for a in ctx.new}
+        candidates = list(unique.values())
     archive_rows = [_archive_row(a, now, ctx.enrichment.get(eid)) for eid, a in unique.items()]
     new_ids = insert_new(session, TABLES["events"], archive_rows, "event_id")
     new = [a for a in candidates if a.event.id_text in new_ids]

@@ -68,7 +68,7 @@ def test_metrics_count_what_was_consumed_archived_and_dead_lettered(pipeline: Pi
         what="metrics updated",
     )
     samples = scrape(worker)
-    assert total(samples, "aftersales_events_consumed_total") == 303
+    assert total(samples, "aftersales_messages_consumed_total") == 303
     assert total(samples, "aftersales_dead_letters_total") == 3
     assert samples["aftersales_dead_letters_total{reason=invalid_json}"] == 2
     assert samples["aftersales_dead_letters_total{reason=unknown_event_type}"] == 1

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
+from pipeline.broker import EmbeddedBroker
 from pipeline.worker_process import wait_until
 from producers.publisher import Publisher
-from tests.conftest import WAREHOUSE_KINDS
-from tests.e2e.conftest import Pipeline
+from tests.e2e.conftest import Pipeline, make_pipeline
 from tests.e2e.streams import service_stream
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events"
@@ -68,10 +68,26 @@ def _poison_values() -> list[tuple[str, bytes]]:
     return out
 
 
-@pytest.mark.parametrize("warehouse_url", WAREHOUSE_KINDS, indirect=True)
+@pytest.mark.parametrize(
+    ("broker_kind", "warehouse_url"),
+    [("tansu", "sqlite"), ("noida", "postgresql")],
+    indirect=["warehouse_url"],
+)
 def test_poison_events_are_dead_letters_and_never_stop_or_stall_the_worker(
-    pipeline: Pipeline,
+    broker_kind: str, warehouse_url: str, tmp_path: Path
 ) -> None:
+    """Each broker and each warehouse once (the pairs cover both of each)."""
+    with EmbeddedBroker(broker_kind) as broker:  # type: ignore[arg-type]
+        pipeline = make_pipeline(broker, warehouse_url, tmp_path)
+        try:
+            _poison_run(pipeline)
+        finally:
+            for worker in pipeline.workers:
+                worker.stop()
+            pipeline.engine.dispose()
+
+
+def _poison_run(pipeline: Pipeline) -> None:
     topics = pipeline.settings.topics
     poison = _poison_values()
     extra = [
