@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pipeline import casebook, enrichment
@@ -17,7 +17,12 @@ from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.erasure_stage import ErasureStage, PseudonymiseStep
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
-from pipeline.warehouse.watermark import read_watermark
+from pipeline.warehouse.watermark import (
+    advance_watermark,
+    partition_clock_name,
+    read_partition_clocks,
+    read_watermark,
+)
 from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
 from schemas.codec import encode
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
@@ -30,9 +35,9 @@ from schemas.tickets import TicketResolved
 class CaseBookStage:
     """Complaint cases, their timeline and escalations; follow-up calls after service.
 
-    The batch's new events are folded in arrival order on the event-time clock (see
-    casebook.apply_batch for what that guarantees with one writer and with lanes), over the
-    cases they may concern and the overdue ones, loaded in one query each.
+    The batch's new events are folded in arrival order, each partition number on its own
+    event-time clock (see casebook.apply_batch: the same cases whatever the batches, lanes or
+    workers), over the cases they may concern and the overdue ones, loaded in one query each.
 
     Contacts for follow-ups are read from the warehouse after the batch's projections: a
     ticket.opened or unit.sold arriving later in the same batch than the service it names a
@@ -56,13 +61,24 @@ class CaseBookStage:
         waited = store.unconfirmed_due(session, until, self.rules.closing.unconfirmed_after)
         # Every event goes through the fold, even on units without a stored case: a case opened
         # earlier in this batch must see the service events that follow it.
+        partitions = [a.message.partition for a in ctx.new]
+        clocks = read_partition_clocks(session, partitions)
         decision = casebook.apply_batch(
             {c.case_id: c for c in (*known, *overdue, *waited)}.values(),
             events,
             self.rules,
             since=since,
             hints=_owner_hints(ctx),
+            partitions=partitions,
+            clocks=clocks,
         )
+        latest_by_partition: dict[int, datetime] = {}
+        for event, partition in zip(events, partitions, strict=True):
+            seen = latest_by_partition.get(partition)
+            if seen is None or event.occurred_at > seen:
+                latest_by_partition[partition] = event.occurred_at
+        for partition, latest_there in sorted(latest_by_partition.items()):
+            advance_watermark(session, latest_there, partition_clock_name(partition))
         store.save_cases(session, decision.cases)
         store.append_timeline(session, decision.timeline)
         for escalated in decision.outputs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from pipeline.casebook.rules import Rules
@@ -66,7 +66,7 @@ class BatchBook:
         # (deadline, case_id) of every case that may breach its SLA or wait for confirmation,
         # pushed again on each change; entries of cases that changed since are checked against
         # the current state when popped, so stale ones cost a pop and nothing else.
-        self._deadlines: list[tuple[datetime, str]] = []
+        self._deadlines: defaultdict[int | None, list[tuple[datetime, str]]] = defaultdict(list)
         for case in cases:
             self.put(case)
 
@@ -82,24 +82,31 @@ class BatchBook:
         self.cases[case_id] = case
         deadline = next_deadline(case, self.rules)
         if deadline is not None:
-            heapq.heappush(self._deadlines, (deadline, case_id))
+            heapq.heappush(self._deadlines[case.partition], (deadline, case_id))
 
-    def escalate_due(self, now: datetime, rules: Rules) -> Decision:
+    def escalate_due(
+        self, now: datetime, rules: Rules, partitions: Collection[int | None] | None = None
+    ) -> Decision:
         """Every time-based transition the clock has passed, by deadline, then case id: SLA
         breaches (escalated) and resolved cases whose wait for confirmation ran out (closed
         unconfirmed), each dated at its deadline.
 
+        ``partitions`` limits it to the cases of those partitions (None: every case).
         Neither transition sets a new deadline, so one pass finds everything due; going in
         deadline order makes the outputs of one clock step the concatenation of those of any
         smaller steps covering the same span, so batch size cannot reorder them.
         """
         due: dict[str, datetime] = {}
-        while self._deadlines and now > self._deadlines[0][0]:
-            at, case_id = heapq.heappop(self._deadlines)
-            # Every case with a deadline has an entry under its current deadline (pushed by
-            # put), so checking the current state finds each due case exactly once.
-            if next_deadline(self.cases[case_id], rules) == at:
-                due[case_id] = at
+        for partition in sorted(
+            self._deadlines if partitions is None else partitions, key=_partition_order
+        ):
+            deadlines = self._deadlines.get(partition)
+            while deadlines and now > deadlines[0][0]:
+                at, case_id = heapq.heappop(deadlines)
+                # Every case with a deadline has an entry under its current deadline (pushed by
+                # put), so checking the current state finds each due case exactly once.
+                if next_deadline(self.cases[case_id], rules) == at:
+                    due[case_id] = at
         ordered = sorted(due, key=lambda i: (due[i], i))
         return Decision.combine(transition(self.cases[case_id], rules) for case_id in ordered)
 
@@ -163,3 +170,7 @@ def lookup_keys(event: Event) -> tuple[str | None, str | None, str | None]:
         product = getattr(event, "product", None)
         return (product.serial if product is not None else None), None, None
     return None, None, None
+
+
+def _partition_order(partition: int | None) -> int:
+    return -1 if partition is None else partition

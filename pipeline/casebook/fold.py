@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -22,6 +23,8 @@ def apply_batch(
     *,
     since: datetime | None = None,
     hints: Mapping[UUID, OwnerHint] | None = None,
+    partitions: Sequence[int | None] | None = None,
+    clocks: Mapping[int, datetime] | None = None,
 ) -> Decision:
     """Fold `events` into the case book in the order given (arrival order), event by event.
 
@@ -47,18 +50,12 @@ def apply_batch(
     redelivered event is archived already and never reaches the fold again, so a replay after
     a crash changes nothing.
 
-    Lanes (partitions written at once, sharing the watermark): a lane's batch starts from the
-    watermark committed before it and does not see the events other lanes fold meanwhile, and
-    an overdue case is escalated by whichever writer's clock passes its deadline first. Events
-    are keyed by serial, so a case's events sit in one partition and are folded in partition
-    order; only the clock differs from one writer. Every deadline is still escalated at most
-    once, dated at the deadline, under the same message id. The cases, timelines and outputs
-    equal one writer's, once a batch has started from the last watermark (a lane's clock stops
-    at its own events), whenever each case's events are in one partition and no event is late
-    for its case: no event of a case is folded, by any writer, after a clock that has passed a
-    deadline of that case later than the event's occurred_at. A late event may find its case
-    escalated under lanes and not under one writer, or the reverse: the case then has one
-    escalation (timeline row, message, count) more or less for that deadline.
+    With `partitions` (the partition number of each event) and `clocks` (each partition's clock
+    before the batch), every partition keeps a clock of its own and a case passes its deadlines
+    on the clock of the partition that opened it (see _by_partition). A partition is read by
+    one writer at a time, in order, so cases, timelines and outputs are then the same whatever
+    the batches, the lanes, the workers and the way partitions interleave. The price: a case on
+    a partition that receives no events waits for its next one to be escalated.
     """
     book = BatchBook(cases, rules)
     # Accumulated flat rather than with Decision.then, which copies everything so far per event;
@@ -74,6 +71,8 @@ def apply_batch(
         timeline.extend(decision.timeline)
         outputs.extend(decision.outputs)
 
+    if partitions is not None:
+        return _by_partition(book, events, rules, now, since, hints, partitions, clocks or {})
     clock = since
     for event in events:
         clock = event.occurred_at if clock is None else max(clock, event.occurred_at)
@@ -85,3 +84,65 @@ def apply_batch(
     if clock is not None:
         record(book.escalate_due(clock, rules))
     return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
+
+
+def _by_partition(
+    book: BatchBook,
+    events: Sequence[Event],
+    rules: Rules,
+    now: datetime | None,
+    since: datetime | None,
+    hints: Mapping[UUID, OwnerHint] | None,
+    partitions: Sequence[int | None],
+    clocks: Mapping[int, datetime],
+) -> Decision:
+    """apply_batch with one clock per partition number: before event i of partition p the
+    clock of p is max(its clock before the batch, occurred_at of p's events 0..i), and only the
+    cases p's events opened pass their deadlines on it.
+
+    A partition is read by one writer at a time, in order, so each case meets the same events
+    at the same clock whatever the batches, the lanes or the workers, and however the
+    partitions interleave. Cases stored before partitions were kept follow the shared clock.
+    """
+    changed: dict[str, CaseState] = {}
+    timeline: list[TimelineEntry] = []
+    outputs: list[CaseEscalated] = []
+
+    def record(decision: Decision) -> None:
+        for case in decision.cases:
+            changed[case.case_id] = case
+            book.put(case)
+        timeline.extend(decision.timeline)
+        outputs.extend(decision.outputs)
+
+    shared = since
+    clock: dict[int | None, datetime] = dict(clocks.items())
+    for event, partition in zip(events, partitions, strict=True):
+        at = event.occurred_at
+        shared = at if shared is None else max(shared, at)
+        mine = clock.get(partition)
+        clock[partition] = at if mine is None else max(mine, at)
+        record(book.escalate_due(clock[partition], rules, (partition,)))
+        record(book.escalate_due(shared, rules, (None,)))
+        hint = hints.get(event.event_id) if hints else None
+        opened_before = set(book.cases)
+        decision = dispatch(book.related(event), event, rules, hint)
+        record(_opened_on(decision, partition, opened_before))
+    touched = sorted({p for p in partitions if p is not None})
+    for partition in touched:
+        final = clock[partition] if now is None else max(clock[partition], now)
+        record(book.escalate_due(final, rules, (partition,)))
+    if shared is not None:
+        record(book.escalate_due(shared if now is None else max(shared, now), rules, (None,)))
+    return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
+
+
+def _opened_on(decision: Decision, partition: int | None, known: set[str]) -> Decision:
+    """``decision`` with the cases it opened marked as cases of ``partition``."""
+    if partition is None or all(c.case_id in known for c in decision.cases):
+        return decision
+    cases = tuple(
+        c if c.case_id in known or c.partition is not None else replace(c, partition=partition)
+        for c in decision.cases
+    )
+    return replace(decision, cases=cases)

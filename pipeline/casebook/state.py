@@ -52,6 +52,9 @@ class CaseState:
     last_event_at: datetime | None = None
     owner_fallback: bool = False
     """No dealer or market team applied, so the owner came from the default desk."""
+    partition: int | None = None
+    """The partition number of the events that opened it: its deadlines pass on that partition's
+    event-time clock (None: cases from before partitions were kept, on the shared clock)."""
 
 
 @dataclass(frozen=True, slots=True)

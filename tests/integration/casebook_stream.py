@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -363,3 +364,31 @@ def reset(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(t.Base.metadata.sorted_tables):
             connection.execute(delete(table))
+
+
+def partitioned(events: Sequence[InboundEvent], partitions: int) -> list[list[Message]]:
+    """The stream as ``partitions`` partitions would hold it: by key, each in arrival order."""
+    held: list[list[Message]] = [[] for _ in range(partitions)]
+    for e in events:
+        key = event_key(e)
+        partition = zlib.crc32(key) % partitions
+        topic = TOPICS.name(FAMILY_OF_TYPE[e.event_type])
+        held[partition].append(Message(topic, partition, len(held[partition]), key, raw(e)))
+    return held
+
+
+def interleaved(held: Sequence[Sequence[Message]], picks: Sequence[int]) -> list[Message]:
+    """One consumer's view of the partitions: each in its order, merged as ``picks`` says
+    (which partition the next message comes from, among those with messages left)."""
+    left = [list(p) for p in held if p]
+    out: list[Message] = []
+    for pick in picks:
+        if not left:
+            break
+        source = left[pick % len(left)]
+        out.append(source.pop(0))
+        if not source:
+            left.remove(source)
+    for rest in left:
+        out.extend(rest)
+    return out

@@ -192,3 +192,24 @@ def _partitions(events: Sequence[Event], lanes: int) -> Callable[[str], int]:
         for other in others:
             parent[root(other)] = root(first)
     return lambda key: sum(map(ord, root(key))) % lanes
+
+
+def test_another_partitions_events_do_not_move_a_cases_clock(rules: Rules) -> None:
+    # The brake case (partition 0) is due at T0+5d. A complaint on partition 1 at T0+6d arrives
+    # before the brake repair done at T0+4d: on a shared clock the case would be escalated
+    # first; on its own partition's clock it is repaired in time, whichever arrives first.
+    brake = complaint()
+    other = complaint("C9", at=T0 + 6 * DAY, serial="VIN9", component="BODY")
+    fixed = repair(T0 + 4 * DAY, component="BRAKES:PADS")
+    orders = ([brake, other, fixed], [brake, fixed, other])
+    parts = {brake.event_id: 0, other.event_id: 1, fixed.event_id: 0}
+    decided = [
+        apply_batch([], events, rules, partitions=[parts[e.event_id] for e in events], clocks={})
+        for events in orders
+    ]
+    assert decided[0].cases == decided[1].cases
+    case = next(c for c in decided[0].cases if c.serial == "VIN1")
+    assert (case.status, case.escalations, case.partition) == ("resolved", 0, 0)
+    assert decided[0].outputs == ()
+    shared = apply_batch([], orders[0], rules)
+    assert next(c for c in shared.cases if c.serial == "VIN1").escalations == 1
