@@ -219,6 +219,17 @@ def _masked_value(name: str, value: Any) -> Any:
     return value
 
 
+def _unused(settings: Settings, names: tuple[str, ...], needs: str) -> list[str]:
+    """The problem of settings given that the security protocol does not use."""
+    given = [_env(name) for name in names if getattr(settings, name) is not None]
+    if not given:
+        return []
+    return [
+        f"{', '.join(given)} set, but AFTERSALES_SECURITY_PROTOCOL={settings.security_protocol} "
+        f"does not {needs}, or unset them"
+    ]
+
+
 def _env(name: str) -> str:
     return f"{ENV_PREFIX}{name.upper()}"
 
@@ -247,27 +258,17 @@ def security_problems(settings: Settings) -> list[str]:
                 f"AFTERSALES_SECURITY_PROTOCOL={protocol} needs {' and '.join(missing)}"
             )
     else:
-        given = [
-            _env(name)
-            for name in ("sasl_mechanism", "sasl_username", "sasl_password")
-            if getattr(settings, name) is not None
-        ]
-        if given:
-            problems.append(
-                f"{', '.join(given)} set, but AFTERSALES_SECURITY_PROTOCOL={protocol} does not "
-                "authenticate with SASL: use SASL_PLAINTEXT or SASL_SSL, or unset them"
-            )
+        problems += _unused(
+            settings,
+            ("sasl_mechanism", "sasl_username", "sasl_password"),
+            "authenticate with SASL: use SASL_PLAINTEXT or SASL_SSL",
+        )
     if protocol not in ("SSL", "SASL_SSL"):
-        given = [
-            _env(name)
-            for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile")
-            if getattr(settings, name) is not None
-        ]
-        if given:
-            problems.append(
-                f"{', '.join(given)} set, but AFTERSALES_SECURITY_PROTOCOL={protocol} does not "
-                "use TLS: use SSL or SASL_SSL, or unset them"
-            )
+        problems += _unused(
+            settings,
+            ("ssl_cafile", "ssl_certfile", "ssl_keyfile"),
+            "use TLS: use SSL or SASL_SSL",
+        )
     if settings.ssl_keyfile is not None and settings.ssl_certfile is None:
         problems.append(
             "AFTERSALES_SSL_KEYFILE is the key of a client certificate: set "

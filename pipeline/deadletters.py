@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from pipeline.triage import DeadLettered, Headers
-from schemas.codec import encode
 
 CONNECTOR_NAME: Final = "aftersales-worker"
 _PREFIX: Final = "__connect.errors."
@@ -30,10 +29,6 @@ def connect_headers(dead: DeadLettered) -> Headers:
     own = tuple((_PREFIX + name, value.encode()) for name, value in ours.items())
     kept = tuple((name, value) for name, value in dead.headers if not name.startswith(_PREFIX))
     return own + kept
-
-
-def dead_letter_value(dead: DeadLettered) -> bytes:
-    return encode(dead.record)
 
 
 def headers_to_json(headers: Iterable[tuple[str, bytes]]) -> list[list[str]] | None:

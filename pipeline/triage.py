@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -24,8 +24,6 @@ FUTURE_EVENT_TIME: Final = "future_event_time"
 """occurred_at lies further past the worker's clock than the allowed skew."""
 UNPROCESSABLE: Final = "unprocessable"
 """A valid event that a stage or the warehouse could not take (the error says why)."""
-PIPELINE_REASONS: Final = (FUTURE_EVENT_TIME, UNPROCESSABLE)
-"""Dead-letter reasons given after decoding (the codec's own are in schemas.codec.REASONS)."""
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -162,14 +160,3 @@ def storable_text(text: str) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "\\u0000")
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def first_and_last(messages: Sequence[Message]) -> str:
-    """Where a batch sits in its topics, for logs: ``topic[partition]@offset`` of both ends."""
-    if not messages:
-        return "no messages"
-    first, last = messages[0], messages[-1]
-    return (
-        f"{first.topic}[{first.partition}]@{first.offset} .. "
-        f"{last.topic}[{last.partition}]@{last.offset}"
-    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import repeat
 from uuid import UUID
 
 from pipeline.casebook.book import BatchBook
@@ -52,9 +53,10 @@ def apply_batch(
 
     With `partitions` (the partition number of each event) and `clocks` (each partition's clock
     before the batch), every partition keeps a clock of its own and a case passes its deadlines
-    on the clock of the partition that opened it (see _by_partition). A partition is read by
-    one writer at a time, in order, so cases, timelines and outputs are then the same whatever
-    the batches, the lanes, the workers and the way partitions interleave. The price: a case on
+    on the clock of the partition that opened it (cases stored before partitions were kept
+    follow the shared clock). A partition is read by one writer at a time, in order, so cases,
+    timelines and outputs are then the same whatever the batches, the lanes, the workers and
+    the way partitions interleave. The price: a case on
     a partition that receives no events waits for its next one to be escalated.
     """
     book = BatchBook(cases, rules)
@@ -71,73 +73,38 @@ def apply_batch(
         timeline.extend(decision.timeline)
         outputs.extend(decision.outputs)
 
-    if partitions is not None:
-        return _by_partition(book, events, rules, now, since, hints, partitions, clocks or {})
-    clock = since
-    for event in events:
-        clock = event.occurred_at if clock is None else max(clock, event.occurred_at)
-        record(book.escalate_due(clock, rules))
-        hint = hints.get(event.event_id) if hints else None
-        record(dispatch(book.related(event), event, rules, hint))
-    if now is not None and (clock is None or now > clock):
-        clock = now
-    if clock is not None:
-        record(book.escalate_due(clock, rules))
-    return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
-
-
-def _by_partition(
-    book: BatchBook,
-    events: Sequence[Event],
-    rules: Rules,
-    now: datetime | None,
-    since: datetime | None,
-    hints: Mapping[UUID, OwnerHint] | None,
-    partitions: Sequence[int | None],
-    clocks: Mapping[int, datetime],
-) -> Decision:
-    """apply_batch with one clock per partition number: before event i of partition p the
-    clock of p is max(its clock before the batch, occurred_at of p's events 0..i), and only the
-    cases p's events opened pass their deadlines on it.
-
-    A partition is read by one writer at a time, in order, so each case meets the same events
-    at the same clock whatever the batches, the lanes or the workers, and however the
-    partitions interleave. Cases stored before partitions were kept follow the shared clock.
-    """
-    changed: dict[str, CaseState] = {}
-    timeline: list[TimelineEntry] = []
-    outputs: list[CaseEscalated] = []
-
-    def record(decision: Decision) -> None:
-        for case in decision.cases:
-            changed[case.case_id] = case
-            book.put(case)
-        timeline.extend(decision.timeline)
-        outputs.extend(decision.outputs)
-
+    # Without partitions every case follows the one shared clock.
+    everyone = None if partitions is None else (None,)
     shared = since
-    clock: dict[int | None, datetime] = dict(clocks.items())
-    for event, partition in zip(events, partitions, strict=True):
+    own: dict[int, datetime] = dict(clocks or {})
+    for event, partition in zip(events, partitions or repeat(None), strict=False):
         at = event.occurred_at
         shared = at if shared is None else max(shared, at)
-        mine = clock.get(partition)
-        clock[partition] = at if mine is None else max(mine, at)
-        record(book.escalate_due(clock[partition], rules, (partition,)))
-        record(book.escalate_due(shared, rules, (None,)))
+        if partition is not None:
+            mine = own.get(partition)
+            own[partition] = at if mine is None else max(mine, at)
+            record(book.escalate_due(own[partition], rules, (partition,)))
+        record(book.escalate_due(shared, rules, everyone))
         hint = hints.get(event.event_id) if hints else None
-        opened_before = set(book.cases)
         decision = dispatch(book.related(event), event, rules, hint)
-        record(_opened_on(decision, partition, opened_before))
-    touched = sorted({p for p in partitions if p is not None})
-    for partition in touched:
-        final = clock[partition] if now is None else max(clock[partition], now)
+        # Checked against the book before record() puts the decision's cases in it.
+        record(_opened_on(decision, partition, book.cases))
+    for partition in sorted({p for p in partitions or () if p is not None}):
+        final = own[partition] if now is None else max(own[partition], now)
         record(book.escalate_due(final, rules, (partition,)))
-    if shared is not None:
-        record(book.escalate_due(shared if now is None else max(shared, now), rules, (None,)))
+    last = _later(shared, now)
+    if last is not None:
+        record(book.escalate_due(last, rules, everyone))
     return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
 
 
-def _opened_on(decision: Decision, partition: int | None, known: set[str]) -> Decision:
+def _later(clock: datetime | None, now: datetime | None) -> datetime | None:
+    if clock is None or (now is not None and now > clock):
+        return now
+    return clock
+
+
+def _opened_on(decision: Decision, partition: int | None, known: Container[str]) -> Decision:
     """``decision`` with the cases it opened marked as cases of ``partition``."""
     if partition is None or all(c.case_id in known for c in decision.cases):
         return decision

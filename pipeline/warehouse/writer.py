@@ -11,12 +11,13 @@ from typing import Any, Protocol
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from pipeline.deadletters import connect_headers, dead_letter_value, headers_to_json
+from pipeline.deadletters import connect_headers, headers_to_json
 from pipeline.projections import Row, Rows, fold_tickets, new_rows, project
 from pipeline.triage import Accepted, Headers, Triaged
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
 from pipeline.warehouse.watermark import advance_watermark, watermark_after
+from schemas.codec import encode
 from schemas.keys import event_key
 from schemas.tickets import TicketEvent
 
@@ -125,7 +126,7 @@ def write_batch(
     ]
     new_dead = insert_new(session, TABLES["dead_letters"], dead_rows, "dead_letter_id")
     outbox = [
-        Outgoing(deadletter_topic, d.key, dead_letter_value(d), connect_headers(d))
+        Outgoing(deadletter_topic, d.key, encode(d.record), connect_headers(d))
         for d in batch.dead
         if d.dead_letter_id in new_dead
     ]

@@ -66,14 +66,23 @@ def _unhappy(event: SurveyAnswered | FollowUpCallMade) -> bool:
     )
 
 
-def _call_back(case: Case, ts: int, idle: bool) -> list[Stage]:
-    """Call the unhappy customer back, sort the problem out, and hear whether it is solved."""
+def _desk_acts(case: Case, ts: int, idle: bool) -> tuple[Random, float, int] | None:
+    """Whether the dealer's desk takes the case up at ``ts``: its random numbers, its diligence
+    and the market's UTC offset if it does (a round counted), None if it lets the case lie."""
     rng = desk_rng(case, ts)
     care = diligence(case.dealer, idle)
     if rng.random() >= care:
-        return []
+        return None
     case.desk_rounds += 1
-    offset = case.unit.cohort.market.utc_offset_hours
+    return rng, care, case.unit.cohort.market.utc_offset_hours
+
+
+def _call_back(case: Case, ts: int, idle: bool) -> list[Stage]:
+    """Call the unhappy customer back, sort the problem out, and hear whether it is solved."""
+    turn = _desk_acts(case, ts, idle)
+    if turn is None:
+        return []
+    rng, care, offset = turn
     # Careless desks are also slow ones.
     at = business_time(ts + rng.uniform(1, 4 + 12 * (1 - care)) * DAY, offset, rng)
     solved = rng.random() < 0.55 + 0.4 * care
@@ -82,12 +91,10 @@ def _call_back(case: Case, ts: int, idle: bool) -> list[Stage]:
 
 def _fix_again(case: Case, ts: int, idle: bool) -> list[Stage]:
     """The customer says the complaint is not solved: fix it again and ask for confirmation."""
-    rng = desk_rng(case, ts)
-    care = diligence(case.dealer, idle)
-    if rng.random() >= care:
+    turn = _desk_acts(case, ts, idle)
+    if turn is None:
         return []
-    case.desk_rounds += 1
-    offset = case.unit.cohort.market.utc_offset_hours
+    rng, care, offset = turn
     fixed = business_time(ts + rng.uniform(2, 6 + 12 * (1 - care)) * DAY, offset, rng)
     confirmed = fixed + int(rng.uniform(1, 7) * DAY)
     return [
