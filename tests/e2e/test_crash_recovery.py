@@ -9,8 +9,8 @@ from producers.publisher import Publisher
 from tests.e2e.conftest import Pipeline
 from tests.e2e.streams import service_stream
 
-N_EVENTS = 20_000
-KILLS_AT = (3_000, 9_000, 15_000)
+N_EVENTS = 8_000
+KILLS_AT = (1_200, 3_600, 6_000)
 
 
 def _publish(pipeline: Pipeline, events: list, done: threading.Event) -> None:

@@ -12,7 +12,7 @@ from tests.helpers import aftersales
 
 def test_after_the_demo_every_view_finds_its_data_without_settings(tmp_path: Path) -> None:
     demo = aftersales(
-        ["demo", "--days", "45", "--rate", "20"],
+        ["demo", "--days", "21", "--rate", "20"],
         tmp_path,
         timeout_s=600,
         AFTERSALES_METRICS_PORT=str(free_port()),  # tests run beside other workers
