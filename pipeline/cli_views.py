@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -118,16 +119,24 @@ def cases(
 
 KPI_HEADERS = {
     "label": "name",
-    "repairs": "repairs",
-    "repeat_repair_rate": "repeat %",
+    "median_first_response_hours": "reply (h)",
+    "median_resolution_hours": "resolve (h)",
+    "followup_coverage": "called back %",
     "first_time_fix_rate": "first fix %",
+    "repeat_repair_rate": "repeat %",
     "genuine_parts_ratio": "genuine %",
     "csat_mean": "CSAT",
     "nps": "NPS",
-    "open_cases": "open",
-    "overdue_cases": "overdue",
 }
-KPI_PERCENT = ("repeat_repair_rate", "first_time_fix_rate", "genuine_parts_ratio")
+"""Table columns: median hours to first response (reply) and to resolution, share of services
+followed up by a call that reached the customer (called back); JSON and CSV carry every KPI (tickets, repairs, cases, overdue...)."""
+KPI_PERCENT = (
+    "followup_coverage",
+    "first_time_fix_rate",
+    "repeat_repair_rate",
+    "genuine_parts_ratio",
+    "confirmed_share",
+)
 
 
 def kpis(
@@ -137,7 +146,10 @@ def kpis(
 ) -> None:
     """Dealer after-sales KPIs, or their roll-up by country, group or ownership.
 
-    Rates show as percentages in the table; JSON keeps them as fractions between 0 and 1.
+    Median hours to first response and to resolution, share of services followed up by a call
+    that reached the customer, first-time fix and repeat-repair rates, genuine parts, CSAT and
+    NPS. Rates show as percentages in the table; JSON and CSV carry every KPI (tickets, repairs,
+    cases, overdue...), rates as fractions between 0 and 1.
     """
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
@@ -145,9 +157,9 @@ def kpis(
     with _sessions()() as session:
         now = read_watermark(session) or wall_clock()
         lines = [
-            line.model_dump()
-            for line in dealer_kpis(session, Scope(None, None, None, now))
-            if line.by == by.value
+            asdict(row)
+            for row in dealer_kpis(session, Scope(None, None, None, now))
+            if row.by == by.value
         ]
     lines = limited(lines, limit, err, f"{by.value} lines")
     emit(
