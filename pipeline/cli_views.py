@@ -129,7 +129,8 @@ KPI_HEADERS = {
     "nps": "NPS",
 }
 """Table columns: median hours to first response (reply) and to resolution, share of services
-followed up by a call that reached the customer (called back); JSON and CSV carry every KPI (tickets, repairs, cases, overdue...)."""
+followed up by a call that reached the customer (called back); JSON and CSV carry every KPI
+(tickets, repairs, cases, overdue...)."""
 KPI_PERCENT = (
     "followup_coverage",
     "first_time_fix_rate",
