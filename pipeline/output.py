@@ -117,27 +117,38 @@ def emit(
         [_percent(record.get(c)) if c in percent else _cell(record.get(c)) for c in cols]
         for record in records
     ]
-    for i, col in enumerate(cols):
-        numeric = col in percent or any(_is_number(r.get(col)) for r in records[:1])
-        header = printable(names.get(col, col))
-        # Headers break between words, never inside one; numbers are never broken; text values
-        # break between words up to a dozen characters wide, and longer words fold rather than
-        # being cut.
-        widest_word = max(map(len, header.split() or [""]))
-        widest_value = max((_widest_word(row[i].plain) for row in rows_text), default=0)
-        width = max(min(widest_word, 10), widest_value if numeric else min(widest_value, 12))
+    console = Console(file=stream)
+    numeric = [col in percent or any(_is_number(r.get(col)) for r in records[:1]) for col in cols]
+    header_texts = [printable(names.get(col, col)) for col in cols]
+    # Headers break between words, never inside one; numbers are never broken. Text values break
+    # between words (words up to a dozen characters) when the table fits the console that way;
+    # longer words fold rather than being cut.
+    header_widths = [min(_widest_word(h), 10) for h in header_texts]
+    value_widths = [
+        max((_widest_word(row[i].plain) for row in rows_text), default=0) for i in range(len(cols))
+    ]
+    widths = [
+        max(h, v if num else min(v, 12))
+        for h, v, num in zip(header_widths, value_widths, numeric, strict=True)
+    ]
+    if sum(widths) + 2 * len(cols) > console.width:
+        widths = [
+            max(h, v) if num else h
+            for h, v, num in zip(header_widths, value_widths, numeric, strict=True)
+        ]
+    for header, width, num in zip(header_texts, widths, numeric, strict=True):
         table.add_column(
             Text(header),
-            justify="right" if numeric else "left",
+            justify="right" if num else "left",
             min_width=width,
             # A number column is as wide as its widest number or header word: the room is the
             # text's.
-            max_width=max(width, len(header) if len(header) <= 6 else 0) if numeric else None,
+            max_width=max(width, len(header) if len(header) <= 6 else 0) if num else None,
             overflow="fold",
         )
     for cells in rows_text:
         table.add_row(*cells)
-    Console(file=stream).print(table)
+    console.print(table)
 
 
 def _widest_word(text: str) -> int:
