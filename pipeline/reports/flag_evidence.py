@@ -86,11 +86,15 @@ def distinct_verbatims(complaints: Sequence[Said]) -> list[Verbatim]:
     """One verbatim per distinct text, in the order first met, personal data removed.
 
     Reposts (near-duplicates on one product, as detection counts them) and texts that read the
-    same once scrubbed are one verbatim; ``copies`` counts the others, ``filed_on`` the earliest.
+    same once scrubbed are one verbatim: the earliest complaint's text and language, the day it
+    was filed, and how many ``copies`` followed. Which verbatims there are, and what each says,
+    does not depend on the order the complaints come in; only the order of the list does.
     """
     first: dict[str, Said] = {}
     for complaint in complaints:
-        first.setdefault(complaint.complaint_id, complaint)
+        known = first.get(complaint.complaint_id)
+        if known is None or _earliest(complaint) < _earliest(known):
+            first[complaint.complaint_id] = complaint
     originals = copies_of(
         Filed(c.complaint_id, c.product, c.at.astimezone(UTC).date(), c.text)
         for c in first.values()
@@ -98,28 +102,28 @@ def distinct_verbatims(complaints: Sequence[Said]) -> list[Verbatim]:
     groups: dict[str, list[Said]] = defaultdict(list)
     for complaint in first.values():
         groups[originals.get(complaint.complaint_id, complaint.complaint_id)].append(complaint)
-    merged: dict[str, list[Said]] = {}
-    texts: dict[str, str] = {}
+    merged: dict[str, list[tuple[Said, str]]] = {}
     for group in groups.values():
-        lead = min(group, key=lambda c: (c.at, c.complaint_id))
+        lead = min(group, key=_earliest)
         text = scrub_personal_data(lead.text, identifiers=lead.identifiers, regions=(lead.market,))
-        key = fingerprint(text)
-        if not key:
-            continue
-        texts.setdefault(key, text)
-        merged.setdefault(key, []).extend(group)
+        if fingerprint(text):
+            merged.setdefault(fingerprint(text), []).extend((c, text) for c in group)
     verbatims = []
-    for key, group in merged.items():
-        lead = min(group, key=lambda c: (c.at, c.complaint_id))
+    for group_texts in merged.values():
+        lead, text = min(group_texts, key=lambda pair: _earliest(pair[0]))
         verbatims.append(
             Verbatim(
-                text=texts[key],
+                text=text,
                 language=lead.language,
                 filed_on=lead.at.astimezone(UTC).date(),
-                copies=len(group) - 1,
+                copies=len(group_texts) - 1,
             )
         )
     return verbatims
+
+
+def _earliest(complaint: Said) -> tuple[datetime, str, str]:
+    return (complaint.at, complaint.complaint_id, complaint.text)
 
 
 def number(value: object) -> float | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.reports.flag_detail import file_name
 from pipeline.reports.flag_evidence import (
     Said,
@@ -111,3 +114,26 @@ def test_flag_ids_become_file_names_that_stay_in_their_folder() -> None:
     )
     assert file_name("../../etc/passwd") == "_.._etc_passwd"
     assert file_name("..") == "_"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(list(range(6))), st.lists(st.integers(0, 6), min_size=6, max_size=6))
+def test_which_verbatims_and_how_many_copies_do_not_depend_on_the_order_read(
+    order: list[int], texts: list[int]
+) -> None:
+    variants = [
+        LEAK,
+        LEAK + " again",
+        "Lüfter laut, ruf an: +49 171 2345678",
+        "Lüfter laut, ruf an: +49 30 1234567",
+        "Noisy fan",
+        "Noisy fan!!",
+        "The display flickers whenever the compressor starts up in the morning",
+    ]
+    # C0 is filed twice (two rows of one complaint), the others once.
+    complaints = [said(f"C{i % 5}", 1 + i, variants[t]) for i, t in enumerate(texts)]
+
+    def summary(read: list[Said]) -> set[tuple[str, date, int]]:
+        return {(v.text, v.filed_on, v.copies) for v in distinct_verbatims(read)}
+
+    assert summary([complaints[i] for i in order]) == summary(complaints)
