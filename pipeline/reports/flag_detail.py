@@ -92,7 +92,7 @@ def flag_document(
         lots=_breakdown(session, on, UnitRow.lot, UnitRow.lot, via_unit=True),
         dealers=_dealers(session, on),
         parts=_parts(session, on),
-        recalls=_recalls(session, on),
+        recalls=matching_recalls(session, on.brand, on.model, on.component, on.variant),
     )
 
 
@@ -326,18 +326,21 @@ def _parts(session: Session, on: _Signature) -> list[Part]:
     return sorted(parts, key=lambda p: (-p.repairs, p.part_number, p.supplier, p.genuine))
 
 
-def _recalls(session: Session, on: _Signature) -> list[Recall]:
-    """Recalls announced for the product on the component, for the flag's variant if it has one."""
+def matching_recalls(
+    session: Session, brand: str, model: str, component: str, variant: str | None
+) -> list[Recall]:
+    """Recalls announced for the product on the component (or one of its parts), oldest first;
+    with a ``variant``, only those naming it or no variant at all."""
     query = select(RecallRow).where(
-        RecallRow.brand == on.brand,
-        RecallRow.model == on.model,
-        under(RecallRow.component, on.component),
+        RecallRow.brand == brand,
+        RecallRow.model == model,
+        under(RecallRow.component, component),
     )
     recalls: dict[str, Recall] = {}
     for row in session.scalars(query.order_by(RecallRow.announced_on, RecallRow.recall_id)):
         stored: Any = row.variants
         variants = [str(v) for v in stored if v] if isinstance(stored, list) else []
-        if on.variant is not None and variants and on.variant not in variants:
+        if variant is not None and variants and variant not in variants:
             continue
         recalls.setdefault(
             row.recall_id,
