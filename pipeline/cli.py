@@ -37,7 +37,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(customers_app, name="customers")
 app.command()(simulate)
-for view in (cli_views.flags, cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
+app.add_typer(cli_views.flags_app, name="flags")
+for view in (cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
     app.command()(view)
 err = Console(stderr=True)
 

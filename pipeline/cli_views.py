@@ -1,8 +1,9 @@
-"""CLI commands that read the warehouse: flags, cases, kpis, history and report."""
+"""CLI commands that read the warehouse: flags (and their export), cases, kpis, history, report."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.cli_support import NotFound, limited, matching, reading_engine
 from pipeline.clock import wall_clock
 from pipeline.config import Settings, load_settings
-from pipeline.output import Format, emit
+from pipeline.output import Format, emit, to_json
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.watermark import read_watermark
@@ -58,7 +59,16 @@ def _sessions() -> sessionmaker[Session]:
     return session_factory(reading_engine(load_settings(), err))
 
 
+flags_app = typer.Typer(
+    help="Recurring-defect flags, highest score first; `flags export` writes one flag's detail "
+    "as JSON for an issue tracker or another service.",
+    invoke_without_command=True,
+)
+
+
+@flags_app.callback()
 def flags(
+    ctx: typer.Context,
     fmt: FormatOpt = Format.table,
     status: Annotated[FlagStatus, typer.Option(help="Which flags.")] = FlagStatus.open,
     brand: Annotated[str | None, typer.Option(help="Only this brand.")] = None,
@@ -67,6 +77,8 @@ def flags(
     limit: LimitOpt = 50,
 ) -> None:
     """Recurring-defect flags, highest score first."""
+    if ctx.invoked_subcommand is not None:
+        return
     with _sessions()() as session:
         rows = views.flags(session, status.value)
     rows = limited(
@@ -90,6 +102,48 @@ def flags(
         columns=columns if fmt is Format.table else None,
         headers={"first_raised_at": "first raised"},
     )
+
+
+@flags_app.command("export")
+def flags_export(
+    flag_id: Annotated[
+        str | None, typer.Argument(help="The flag's id (`aftersales flags -f json` shows it).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Export every flag, open or closed.")
+    ] = False,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="With --all: the folder for <flag id>.json files.")
+    ] = None,
+) -> None:
+    """One flag as self-contained JSON: the flag in words, weekly evidence, scrubbed and
+    de-duplicated verbatims, markets, lots, dealers, parts and matching recalls.
+
+    The format is schemas/json/flag_detail.v1.json.
+    """
+    from pipeline.enrichment import load_taxonomy
+    from pipeline.reports.flag_detail import flag_detail, write_flag_details
+
+    if every == (flag_id is not None):
+        raise typer.BadParameter("give a FLAG_ID or --all (with --dir), not both")
+    if every and directory is None:
+        raise typer.BadParameter("--all needs --dir, the folder to write the files into")
+    with _sessions()() as session:
+        now = read_watermark(session) or wall_clock()
+        if every and directory is not None:
+            paths = write_flag_details(session, directory, now=now, taxonomy=load_taxonomy())
+            err.print(f"{len(paths)} flags written to {directory}", markup=False, highlight=False)
+            return
+        document = flag_detail(session, str(flag_id), now=now, taxonomy=load_taxonomy())
+    if out is None:
+        emit(document, Format.json)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_json(document) + "\n", encoding="utf-8")
+    print(out)
 
 
 def cases(
@@ -118,16 +172,25 @@ def cases(
 
 KPI_HEADERS = {
     "label": "name",
-    "repairs": "repairs",
-    "repeat_repair_rate": "repeat %",
+    "median_first_response_hours": "reply (h)",
+    "median_resolution_hours": "resolve (h)",
+    "followup_coverage": "called back %",
     "first_time_fix_rate": "first fix %",
+    "repeat_repair_rate": "repeat %",
     "genuine_parts_ratio": "genuine %",
     "csat_mean": "CSAT",
     "nps": "NPS",
-    "open_cases": "open",
-    "overdue_cases": "overdue",
 }
-KPI_PERCENT = ("repeat_repair_rate", "first_time_fix_rate", "genuine_parts_ratio")
+"""Table columns: median hours to first response (reply) and to resolution, share of services
+followed up by a call that reached the customer (called back); JSON and CSV carry every KPI
+(tickets, repairs, cases, overdue...)."""
+KPI_PERCENT = (
+    "followup_coverage",
+    "first_time_fix_rate",
+    "repeat_repair_rate",
+    "genuine_parts_ratio",
+    "confirmed_share",
+)
 
 
 def kpis(
@@ -137,7 +200,10 @@ def kpis(
 ) -> None:
     """Dealer after-sales KPIs, or their roll-up by country, group or ownership.
 
-    Rates show as percentages in the table; JSON keeps them as fractions between 0 and 1.
+    Median hours to first response and to resolution, share of services followed up by a call
+    that reached the customer, first-time fix and repeat-repair rates, genuine parts, CSAT and
+    NPS. Rates show as percentages in the table; JSON and CSV carry every KPI (tickets, repairs,
+    cases, overdue...), rates as fractions between 0 and 1.
     """
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
@@ -145,9 +211,9 @@ def kpis(
     with _sessions()() as session:
         now = read_watermark(session) or wall_clock()
         lines = [
-            line.model_dump()
-            for line in dealer_kpis(session, Scope(None, None, None, now))
-            if line.by == by.value
+            asdict(row)
+            for row in dealer_kpis(session, Scope(None, None, None, now))
+            if row.by == by.value
         ]
     lines = limited(lines, limit, err, f"{by.value} lines")
     emit(

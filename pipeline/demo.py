@@ -23,7 +23,8 @@ from pipeline.warehouse.queries import table_counts
 from pipeline.worker_process import WorkerProcess, wait_until
 
 if TYPE_CHECKING:
-    from pipeline.reports.model import CaseBookSection, KpiLine
+    from pipeline.casebook.kpis import KpiRow
+    from pipeline.reports.model import CaseBookSection
     from producers.simulator import SimulationConfig
 
 PROCESS_TIMEOUT_S = 600
@@ -212,7 +213,7 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
 
 
 def _case_book(
-    book: CaseBookSection, lines: list[KpiLine], stalled: list[str], console: Console
+    book: CaseBookSection, lines: list[KpiRow], stalled: list[str], console: Console
 ) -> None:
     """How the case book closed: confirmed share, days to a confirmed fix, where cases stick."""
     console.print(

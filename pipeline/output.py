@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import unicodedata
@@ -21,6 +22,7 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
+    csv = "csv"
 
 
 def printable(text: str, *, newlines: bool = True) -> str:
@@ -88,7 +90,7 @@ def emit(
     Tables show every value, title and header as plain text: square brackets in a dealer's name
     are not rich markup, and control characters never reach the terminal. In tables, ``headers``
     gives columns readable names and ``percent`` columns (fractions) show as percentages (the
-    header says so); JSON keeps field names and fractions as they are, for programs.
+    header says so); JSON and CSV keep field names and fractions as they are, for programs.
     """
     stream = out or sys.stdout
     if fmt is Format.json:
@@ -98,6 +100,9 @@ def emit(
     if fmt is Format.jsonl:
         for record in records:
             stream.write(to_json(record, indent=None) + "\n")
+        return
+    if fmt is Format.csv:
+        _csv(records, columns, stream)
         return
     cols = list(columns or (records[0].keys() if records else []))
     # No vertical rules: ten columns of data fit in 80 characters.
@@ -112,22 +117,65 @@ def emit(
         [_percent(record.get(c)) if c in percent else _cell(record.get(c)) for c in cols]
         for record in records
     ]
-    for i, col in enumerate(cols):
-        numeric = col in percent or any(_is_number(r.get(col)) for r in records[:1])
-        header = printable(names.get(col, col))
-        # Headers break between words, never inside one; numbers are never broken; long text
-        # values fold rather than being cut.
-        widest_word = max(map(len, header.split() or [""]))
-        widest_number = max((len(row[i]) for row in rows_text), default=0) if numeric else 0
+    console = Console(file=stream)
+    numeric = [col in percent or any(_is_number(r.get(col)) for r in records[:1]) for col in cols]
+    header_texts = [printable(names.get(col, col)) for col in cols]
+    # Headers break between words, never inside one; numbers are never broken. Text values break
+    # between words (words up to a dozen characters) when the table fits the console that way;
+    # longer words fold rather than being cut.
+    header_widths = [min(_widest_word(h), 10) for h in header_texts]
+    value_widths = [
+        max((_widest_word(row[i].plain) for row in rows_text), default=0) for i in range(len(cols))
+    ]
+    widths = [
+        max(h, v if num else min(v, 12))
+        for h, v, num in zip(header_widths, value_widths, numeric, strict=True)
+    ]
+    if sum(widths) + 2 * len(cols) > console.width:
+        widths = [
+            max(h, v) if num else h
+            for h, v, num in zip(header_widths, value_widths, numeric, strict=True)
+        ]
+    for header, width, num in zip(header_texts, widths, numeric, strict=True):
         table.add_column(
             Text(header),
-            justify="right" if numeric else "left",
-            min_width=max(min(widest_word, 10), widest_number),
+            justify="right" if num else "left",
+            min_width=width,
+            # A number column is as wide as its widest number or header word: the room is the
+            # text's.
+            max_width=max(width, len(header) if len(header) <= 6 else 0) if num else None,
             overflow="fold",
         )
     for cells in rows_text:
         table.add_row(*cells)
-    Console(file=stream).print(table)
+    console.print(table)
+
+
+def _widest_word(text: str) -> int:
+    return max(map(len, text.split() or [""]))
+
+
+def _csv(records: Sequence[Mapping[str, Any]], columns: Sequence[str] | None, out: TextIO) -> None:
+    """Every field (or ``columns``), one header line of field names, then one line per record."""
+    cols = list(columns or dict.fromkeys(k for record in records for k in record))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows([_csv_cell(record.get(c)) for c in cols] for record in records)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, dict | list):
+        text = to_json(value, indent=None)
+    else:
+        text = printable(value if isinstance(value, str) else str(_default(value)))
+    # A spreadsheet runs a cell that starts like a formula: a dealer's name is not a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _text(value: object) -> Text:
@@ -138,7 +186,8 @@ def _cell(value: Any) -> Text:
     if value is None:
         return Text("")
     if isinstance(value, float):
-        return Text(f"{value:.3g}")
+        # Three significant digits, but never an exponent: 1,234 hours, not 1.23e+03.
+        return Text(f"{value:.3g}" if abs(value) < 999.5 else f"{value:,.0f}")
     if isinstance(value, dict | list):
         return _text(to_json(value, indent=None)[:80])
     return _text(value if isinstance(value, str | int) else _default(value))

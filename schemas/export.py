@@ -9,11 +9,13 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.events import FAMILIES, OUTBOUND_TYPES, event_type_of
+from schemas.flag_detail import FlagDetail
 from schemas.outputs import DeadLetter
 
 
 def schema_documents() -> dict[str, dict[str, object]]:
-    """File name -> JSON Schema, for every inbound and outbound event type and the dead letter."""
+    """File name -> JSON Schema, for every inbound and outbound event type, the dead letter and
+    the per-flag detail document (`aftersales flags export`)."""
     docs: dict[str, dict[str, object]] = {}
     classes: list[type[BaseModel]] = [c for group in FAMILIES.values() for c in group]
     classes += list(OUTBOUND_TYPES)
@@ -25,6 +27,9 @@ def schema_documents() -> dict[str, dict[str, object]]:
     dead = DeadLetter.model_json_schema(mode="validation")
     dead["$id"] = "https://aftersales.dev/schemas/deadletter.v1.json"
     docs["deadletter.v1.json"] = dead
+    detail = FlagDetail.model_json_schema(mode="serialization")
+    detail["$id"] = "https://aftersales.dev/schemas/flag_detail.v1.json"
+    docs["flag_detail.v1.json"] = detail
     return docs
 
 

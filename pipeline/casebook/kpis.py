@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean, median
@@ -59,6 +59,8 @@ class KpiRow:
     median_days_to_confirmed_fix: float | None = None
     owner_fallbacks: int = 0
     """Cases whose owner came from the default desk (no dealer or market team applied)."""
+    label: str = ""
+    """How a reader knows the row: "name (id)" for a named dealer, else the key."""
 
 
 def compute_kpis(
@@ -72,8 +74,11 @@ def compute_kpis(
     by: GroupBy = "dealer",
     now: datetime,
     repeat_window: timedelta = timedelta(days=90),
+    names: Mapping[str, str] | None = None,
 ) -> list[KpiRow]:
     """One row per dealer (or per country, group, region, ownership), sorted by key.
+
+    ``names`` (dealer id -> registered name) label the dealer rows.
 
     Roll-ups pool the facts of their dealers and compute each metric once, so a big dealer
     weighs as much as its volume; averages of dealer averages would not.
@@ -110,6 +115,7 @@ def compute_kpis(
             repeated=repeated,
             covered=covered,
             now=now,
+            label=f"{names[key]} ({key})" if by == "dealer" and names and key in names else key,
         )
         for key in sorted(keys)
     ]
@@ -161,6 +167,7 @@ def _row(
     repeated: set[str],
     covered: set[str],
     now: datetime,
+    label: str,
 ) -> KpiRow:
     on_units = [r for r in repairs if r.serial]
     repeats = sum(1 for r in on_units if r.repair_id in repeated)
@@ -202,6 +209,7 @@ def _row(
         confirmed_share=_share(len(confirmed), len(cases)),
         median_days_to_confirmed_fix=median(days_to_fix) if days_to_fix else None,
         owner_fallbacks=sum(1 for c in cases if c.owner_fallback),
+        label=label,
     )
 
 

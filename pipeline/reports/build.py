@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import PipelineError
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.flags import flag_sections
-from pipeline.reports.model import ReportData
+from pipeline.reports.model import KpiLine, ReportData
 from pipeline.reports.quality import pareto, repeat_repairs
 from pipeline.reports.scope import Scope
 from pipeline.reports.voice import case_book, customer_voice
@@ -51,7 +51,9 @@ def build_report(
             repeat_repairs=repeat_repairs(session, scope),
             case_book=case_book(session, scope),
             voice=customer_voice(session, scope),
-            kpis=dealer_kpis(session, scope),
+            kpis=[
+                KpiLine.model_validate(k, from_attributes=True) for k in dealer_kpis(session, scope)
+            ],
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.casebook.facts import (
@@ -16,8 +16,8 @@ from pipeline.casebook.facts import (
     TicketFacts,
 )
 from pipeline.casebook.kpis import GroupBy, KpiRow, compute_kpis
-from pipeline.reports.model import KpiLine
 from pipeline.reports.scope import Scope
+from pipeline.warehouse.answers import scored_answers
 from pipeline.warehouse.tables import (
     CaseRow,
     DealerRow,
@@ -30,8 +30,13 @@ from pipeline.warehouse.tables import (
 ROLL_UPS: Final[tuple[GroupBy, ...]] = ("dealer", "country", "group", "ownership")
 
 
-def dealer_kpis(session: Session, scope: Scope) -> list[KpiLine]:
-    """KPIs per dealer and rolled up per country, group and ownership, franchisees included."""
+def dealer_kpis(session: Session, scope: Scope) -> list[KpiRow]:
+    """KPIs per dealer, then rolled up per country, group and ownership, franchisees included.
+
+    One plain row per dealer or roll-up (``row.by`` says which), as the CLI, the demo and the
+    report show them: time to first response and to resolution, follow-up coverage, fix and
+    repeat rates, genuine parts, CSAT, NPS and the case book.
+    """
     dealer_rows = session.execute(select(DealerRow).order_by(DealerRow.dealer_id)).scalars().all()
     dealers = [
         DealerInfo(
@@ -50,9 +55,10 @@ def dealer_kpis(session: Session, scope: Scope) -> list[KpiLine]:
         _cases(session, scope),
         _followups(session),
     )
-    lines: list[KpiLine] = []
-    for by in ROLL_UPS:
-        rows = compute_kpis(
+    return [
+        row
+        for by in ROLL_UPS
+        for row in compute_kpis(
             dealers,
             tickets=tickets,
             repairs=repairs,
@@ -61,34 +67,9 @@ def dealer_kpis(session: Session, scope: Scope) -> list[KpiLine]:
             followups=followups,
             by=by,
             now=scope.now,
+            names=names,
         )
-        lines += [_line(row, names) for row in rows]
-    return lines
-
-
-def _line(row: KpiRow, names: dict[str, str]) -> KpiLine:
-    label = f"{names[row.key]} ({row.key})" if row.by == "dealer" and row.key in names else row.key
-    return KpiLine(
-        by=row.by,
-        key=row.key,
-        label=label,
-        dealers=row.dealers,
-        repairs=row.repairs,
-        repairs_with_serial=row.repairs_with_serial,
-        repeat_repair_rate=row.repeat_repair_rate,
-        first_time_fix_rate=row.first_time_fix_rate,
-        genuine_parts_ratio=row.genuine_parts_ratio,
-        csat_mean=row.csat_mean,
-        nps=row.nps,
-        responses=row.responses,
-        open_cases=row.open_cases,
-        overdue_cases=row.overdue_cases,
-        cases=row.cases,
-        confirmed_share=row.confirmed_share,
-        median_days_to_confirmed_fix=row.median_days_to_confirmed_fix,
-        unconfirmed_cases=row.unconfirmed_cases,
-        owner_fallbacks=row.owner_fallbacks,
-    )
+    ]
 
 
 def _tickets(session: Session, scope: Scope) -> list[TicketFacts]:
@@ -130,16 +111,8 @@ def _repairs(session: Session, scope: Scope) -> list[RepairFacts]:
 
 
 def _feedback(session: Session, scope: Scope) -> list[FeedbackFacts]:
-    query = select(
-        FeedbackRow.dealer_id, FeedbackRow.occurred_at, FeedbackRow.csat, FeedbackRow.nps
-    ).where(or_(FeedbackRow.csat.is_not(None), FeedbackRow.nps.is_not(None)))
-    query = scope.period(
-        scope.products(query, FeedbackRow.brand, FeedbackRow.model), FeedbackRow.occurred_at
-    )
-    return [
-        FeedbackFacts(dealer_id=d, answered_at=at, csat=c, nps=n)
-        for d, at, c, n in session.execute(query)
-    ]
+    answers = scored_answers(session, since=scope.since_at, brand=scope.brand, model=scope.model)
+    return [FeedbackFacts(a.dealer_id, a.answered_at, csat=a.csat, nps=a.nps) for a in answers]
 
 
 def _cases(session: Session, scope: Scope) -> list[CaseFacts]:
@@ -163,10 +136,16 @@ def _cases(session: Session, scope: Scope) -> list[CaseFacts]:
 
 
 def _followups(session: Session) -> list[FollowUpFacts]:
-    query = select(
-        FollowUpRow.followup_id, FollowUpRow.status, FollowUpRow.ticket_id, FollowUpRow.repair_id
+    """Call-backs that reached the customer: scheduled ones marked reached, and every call made
+    about a ticket or repair, whether or not it named a follow-up the worker had scheduled."""
+    scheduled = select(FollowUpRow.followup_id, FollowUpRow.ticket_id, FollowUpRow.repair_id).where(
+        FollowUpRow.status == "reached"
+    )
+    calls = select(FeedbackRow.event_id, FeedbackRow.ticket_id, FeedbackRow.repair_id).where(
+        FeedbackRow.kind == "followup_call", FeedbackRow.reached.is_(True)
     )
     return [
-        FollowUpFacts(followup_id=f, reached=status == "reached", ticket_id=t, repair_id=r)
-        for f, status, t, r in session.execute(query)
+        FollowUpFacts(followup_id=f, reached=True, ticket_id=t, repair_id=r)
+        for query in (scheduled, calls)
+        for f, t, r in session.execute(query)
     ]

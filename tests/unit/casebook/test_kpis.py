@@ -213,3 +213,16 @@ def test_a_dealer_leaving_most_recently_due_cases_open_is_stalled() -> None:
         share=0.5,
     )
     assert found == ["D1"]
+
+
+def test_dealer_rows_are_labelled_by_name_and_id_and_roll_ups_by_their_key() -> None:
+    names = {"D1": "Nord Service", "D2": "Süd Partner [franchise]"}
+    dealers = compute_kpis(DEALERS, repairs=REPAIRS, now=NOW, names=names)
+    assert [(r.key, r.label) for r in dealers] == [
+        ("D1", "Nord Service (D1)"),
+        ("D2", "Süd Partner [franchise] (D2)"),
+        ("D3", "D3"),  # registered without a name
+        ("unknown", "unknown"),
+    ]
+    groups = compute_kpis(DEALERS, repairs=REPAIRS, by="group", now=NOW, names=names)
+    assert [r.label for r in groups] == ["Asia", "Nord", "unknown"]
