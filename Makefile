@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Test processes: most of a test's time is spent waiting on brokers and workers, so two share two cores well.
+TEST_WORKERS ?= 2
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
@@ -35,7 +37,7 @@ postgres: ## Start the local PostgreSQL cluster if it is down
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
 
 test: $(STAMP) system-deps postgres ## Unit, integration and e2e tests (real brokers, SQLite, PostgreSQL)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: $(STAMP) ## Only the fast unit tests
 	$(PY) -m pytest tests/unit
