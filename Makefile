@@ -8,7 +8,7 @@ ASYNCAPI_SCHEMA := $(VENV)/share/asyncapi/3.0.0.json
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit lint schemas bench bench-detection system-deps postgres clean
+.PHONY: help install demo test test-unit lint schemas client bench bench-detection system-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ lint: $(STAMP) ## ruff (format + lint), mypy, import contracts
 
 schemas: $(STAMP) ## Regenerate schemas/json/ and schemas/asyncapi.json from the event models
 	$(PY) -m schemas.export schemas/json
+
+client: $(STAMP) ## Build the light client wheel (aftersales-events: contract + publisher) into dist/
+	$(PY) clients/python/build_wheel.py dist
 
 bench: $(STAMP) ## Throughput, latency and memory benchmarks; results in bench/results/
 	$(PY) -m bench.throughput

@@ -83,11 +83,24 @@ class Publisher:
     def topic_for(self, event: BaseModel) -> str:
         return self.settings.topics.name(FAMILY_OF_TYPE[event.event_type])  # type: ignore[attr-defined]
 
-    def publish(self, event: BaseModel, headers: Sequence[tuple[str, bytes]] = ()) -> None:
-        """Send one (already validated) event to its family's topic, keyed by unit, as a
-        binary-mode CloudEvent; ``headers`` (a ``traceparent``, say) are sent beside."""
+    def publish(
+        self,
+        event: BaseModel,
+        headers: Sequence[tuple[str, bytes]] = (),
+        *,
+        topic: str | None = None,
+        key: bytes | None = None,
+    ) -> None:
+        """Send one (already validated) event as a binary-mode CloudEvent: to its family's topic
+        keyed by unit unless ``topic`` and ``key`` say otherwise; ``headers`` (a
+        ``traceparent``, say) are sent beside."""
         ours = event_headers(event, self.settings.event_source)
-        self._send(self.topic_for(event), event_key(event), encode(event), [*ours, *headers])
+        self._send(
+            topic or self.topic_for(event),
+            key if key is not None else event_key(event),
+            encode(event),
+            [*ours, *headers],
+        )
 
     def publish_batch(self, events: Sequence[BaseModel]) -> None:
         """Send events of one topic and key as one message (a JSON array): cheaper per event."""
