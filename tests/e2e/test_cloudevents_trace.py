@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kafka import KafkaConsumer
-
 from pipeline.worker_process import wait_until
 from producers.publisher import Publisher
-from tests.e2e.conftest import Pipeline
+from tests.e2e.conftest import Pipeline, read_messages
 from tests.e2e.streams import service_stream
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events"
@@ -19,21 +17,8 @@ OTHER_TRACE = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
 def _read(pipeline: Pipeline, topic: str, expected: int) -> list[tuple[dict, dict]]:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=pipeline.settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=1000,
-    )
-    found: list[tuple[dict, dict]] = []
-    try:
-        for _ in range(10):
-            found += [(json.loads(m.value), dict(m.headers)) for m in consumer]
-            if len(found) >= expected:
-                break
-    finally:
-        consumer.close()
-    return found
+    found = read_messages(pipeline.settings.kafka_bootstrap, topic, expected)
+    return [(json.loads(value), headers) for value, headers in found]
 
 
 def test_a_traceparent_comes_back_on_the_follow_up_or_dead_letter_its_event_causes(

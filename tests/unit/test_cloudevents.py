@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from schemas import cloudevents as ce
 from schemas import codec
+from schemas.events import FAMILY_OF_TYPE
 from tests.unit.test_codec_properties import (
     EXAMPLES,
-    FAMILY_OF_TYPE,
     JSON_VALUES,
     TEXT,
     assert_decoded_safely,
