@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 
@@ -54,6 +55,21 @@ def schema_documents() -> dict[str, dict[str, object]]:
     return {
         f"{name}.v1.json": published_schema(cls, name) for name, cls in schema_classes().items()
     }
+
+
+def published_document(name: str) -> bytes | None:
+    """A file of this package's published contract by name (``asyncapi.json`` or a JSON Schema
+    such as ``ticket.opened.v1.json``), or None for any other name."""
+    folder = files("schemas")
+    if name == ASYNCAPI_FILE:
+        return (folder / name).read_bytes()
+    if name in schema_file_names():
+        return (folder / "json" / name).read_bytes()
+    return None
+
+
+def schema_file_names() -> frozenset[str]:
+    return frozenset(f"{name}.v1.json" for name in schema_classes())
 
 
 def render(doc: object) -> str:

@@ -4,10 +4,15 @@ its event causes."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 from pipeline.worker_process import wait_until
 from producers.publisher import Publisher
+from schemas.export import published_document
 from tests.e2e.conftest import Pipeline, read_messages
 from tests.e2e.streams import service_stream
 
@@ -64,6 +69,11 @@ def test_a_traceparent_comes_back_on_the_follow_up_or_dead_letter_its_event_caus
     assert dead_headers["traceparent"] == OTHER_TRACE
     assert dead_headers["ce_type"] == b"deadletter"
     assert dead_headers["ce_source"] == settings.event_source.encode()
+    for name in ("asyncapi.json", "followup.scheduled.v1.json"):
+        with urllib.request.urlopen(f"{worker.metrics_url}/schemas/{name}", timeout=5) as served:
+            assert served.read() == published_document(name), "the worker serves what it ships"
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(f"{worker.metrics_url}/schemas/codec.py", timeout=5)
     wait_until(
         lambda: "0af7651916cd43dd8448eb211c80319c" in (pipeline.tmp / "worker.log").read_text(),
         timeout_s=5,
