@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit lint schemas bench bench-detection system-deps postgres clean
+.PHONY: help install demo test test-unit lint schemas client bench bench-detection system-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ lint: $(STAMP) ## ruff (format + lint), mypy, import contracts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-schemas: $(STAMP) ## Regenerate schemas/json/ from the event models
+schemas: $(STAMP) ## Regenerate schemas/json/ and schemas/asyncapi.json from the event models
 	$(PY) -m schemas.export schemas/json
+
+client: $(STAMP) ## Build the light client wheel (aftersales-events: contract + publisher) into dist/
+	$(PY) clients/python/build_wheel.py dist
 
 bench: $(STAMP) ## Throughput, latency and memory benchmarks; results in bench/results/
 	$(PY) -m bench.throughput

@@ -102,7 +102,7 @@ def create_app(
     worker_name = f"{socket.gethostname()}-{os.getpid()}"
     inbound = app.topic(*settings.topics.inbound, key_type=bytes, value_type=bytes)
     state = ops.WorkerState(processor=processor, started_at=time.time())
-    relay = OutboxRelay(app, processor, worker_name, state.writing)
+    relay = OutboxRelay(app, processor, worker_name, state.writing, settings.event_source)
 
     crashes: list[asyncio.Future[None]] = []
 

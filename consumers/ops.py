@@ -1,4 +1,4 @@
-"""Ops endpoints on the worker's web port: /metrics, /healthz (liveness), /readyz (readiness)."""
+"""Ops endpoints on the worker's web port: /metrics, /healthz, /readyz, /schemas/<file>."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from consumers.broker_check import CHECK_INTERVAL_S, BrokerCheck
 from pipeline import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
+from schemas.export import published_document
 
 _MEDIA_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
 
@@ -62,6 +63,14 @@ def install(app: faust.App, state: WorkerState) -> None:
     async def metrics_page(web: Any, request: Any) -> Any:
         # aiohttp takes the charset apart from the media type.
         return web.bytes(generate_latest(metrics.REGISTRY), content_type=_MEDIA_TYPE)
+
+    @app.page("/schemas/{name}")
+    async def schema_page(web: Any, request: Any, name: str) -> Any:
+        # The documents ce_dataschema and the AsyncAPI document name, as this worker ships them.
+        document = published_document(name)
+        if document is None:
+            return web.json({"error": f"no published schema named {name[:100]!r}"}, status=404)
+        return web.bytes(document, content_type="application/json")
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pipeline import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.writer import Claimed
+from schemas.cloudevents import with_source
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,15 @@ class OutboxRelay:
     """
 
     def __init__(
-        self, app: Any, processor: BatchProcessor, worker: str, writing: asyncio.Lock
+        self,
+        app: Any,
+        processor: BatchProcessor,
+        worker: str,
+        writing: asyncio.Lock,
+        source: str = "urn:aftersales",
     ) -> None:
         self._app = app
+        self._source = source
         self._processor = processor
         self._worker = worker
         self._writing = writing
@@ -101,9 +108,10 @@ class OutboxRelay:
         futures = []
         for _, o in claimed:
             try:
+                headers = with_source(o.headers, self._source)
                 futures.append(
                     await self._app.producer.send(
-                        o.topic, o.key, o.value, None, None, list(o.headers) or None
+                        o.topic, o.key, o.value, None, None, headers or None
                     )
                 )
             except ProducerSendError as exc:

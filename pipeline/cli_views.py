@@ -293,11 +293,10 @@ def write_product_report(
     path = write_report(data, fmt, out)  # type: ignore[arg-type]
     if publish:
         from producers.publisher import Publisher
-        from schemas.codec import encode
 
         event = report_published(data, event_id=uuid.uuid4(), source="aftersales-cli")
         with Publisher(settings) as publisher:
-            publisher.publish_raw(settings.topics.reports, event.report_id.encode(), encode(event))
+            publisher.publish(event, topic=settings.topics.reports, key=event.report_id.encode())
             publisher.flush()
         err.print(f"summary published to {settings.topics.reports}", markup=False, highlight=False)
     return path

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=4, ge=1, le=1000)
     topic_replication: int = Field(default=1, ge=1, le=10)
     consumer_group: str = "aftersales-worker"
+    event_source: str = Field(
+        default="urn:aftersales",
+        min_length=1,
+        max_length=1024,
+        pattern=r"^[^\x00-\x20\x7f]+$",
+        description="CloudEvents source (a URI reference) of every message this service publishes.",
+    )
     var_dir: Path = DEFAULT_VAR_DIR
     embedded_broker: Literal["tansu", "noida"] = "tansu"
 

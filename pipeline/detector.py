@@ -18,8 +18,7 @@ from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import dialect_name, session_factory
 from pipeline.warehouse.tables import UnitsSoldRow
 from pipeline.warehouse.watermark import read_watermark
-from pipeline.warehouse.writer import Claimed, Outgoing, write_outbox
-from schemas.codec import encode
+from pipeline.warehouse.writer import Claimed, Outgoing, event_message, write_outbox
 from schemas.outputs import DefectFlagChanged
 
 log = logging.getLogger(__name__)
@@ -296,4 +295,4 @@ def _flag_message(
         closed_at=episode.closed_at,
         evidence=episode.evidence,
     )
-    return Outgoing(topic, f"{s.brand}|{s.model}|{s.variant}".encode(), encode(event))
+    return event_message(topic, f"{s.brand}|{s.model}|{s.variant}".encode(), event)

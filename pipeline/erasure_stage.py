@@ -8,10 +8,10 @@ from typing import Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pipeline.privacy import erase_event, is_pseudonym, pseudonym
+from pipeline.tracing import trace_context
 from pipeline.triage import Accepted
 from pipeline.warehouse import erasure as store
-from pipeline.warehouse.writer import BatchContext, Outgoing
-from schemas.codec import encode
+from pipeline.warehouse.writer import BatchContext, event_message
 from schemas.customers import CustomerErased, CustomerErasureRequested
 from schemas.events import InboundEvent
 
@@ -109,7 +109,14 @@ class ErasureStage:
                 erased_at=ctx.now,
                 rows=rows,
             )
-            ctx.outbox.append(Outgoing(self.erasures_topic, alias.encode(), encode(confirmation)))
+            ctx.outbox.append(
+                event_message(
+                    self.erasures_topic,
+                    alias.encode(),
+                    confirmation,
+                    trace_context(item.message.headers),
+                )
+            )
         if requests:
             ctx.stats["customers_erased"] = requests
         if requests:

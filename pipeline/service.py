@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clock import Clock, wall_clock
 from pipeline.quarantine import Quarantine, merge
+from pipeline.tracing import log_traced
 from pipeline.triage import Message, Triaged, triage
 from pipeline.warehouse import outbox, queries
 from pipeline.warehouse.engine import session_factory
@@ -62,6 +63,7 @@ class BatchProcessor:
         """
         now = self.clock()
         batch = triage(messages, self.topics, now, self.max_future)
+        log_traced(log, batch)
         forget = list(delivered)
 
         def write(part: Triaged) -> BatchOutcome:

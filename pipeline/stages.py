@@ -15,6 +15,7 @@ from pipeline.detection_stage import DetectionStage
 from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.erasure_stage import ErasureStage, PseudonymiseStep
+from pipeline.tracing import Headers, cause_of, traced_inputs
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
 from pipeline.warehouse.watermark import (
@@ -23,8 +24,7 @@ from pipeline.warehouse.watermark import (
     read_partition_clocks,
     read_watermark,
 )
-from pipeline.warehouse.writer import BatchContext, Outgoing, Stage
-from schemas.codec import encode
+from pipeline.warehouse.writer import BatchContext, Stage, event_message
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
 from schemas.reference import DealerRegistered, UnitSold
 from schemas.repairs import RepairCompleted
@@ -81,15 +81,26 @@ class CaseBookStage:
             advance_watermark(session, latest_there, partition_clock_name(partition))
         store.save_cases(session, decision.cases)
         store.append_timeline(session, decision.timeline)
+        traced = traced_inputs(ctx.new)
         for escalated in decision.outputs:
             ctx.outbox.append(
-                Outgoing(self.followups_topic, escalated.case_id.encode(), encode(escalated))
+                event_message(
+                    self.followups_topic,
+                    escalated.case_id.encode(),
+                    escalated,
+                    cause_of(escalated, traced),
+                )
             )
         ctx.stats["cases_changed"] = len(decision.cases)
         ctx.stats["cases_escalated"] = len(decision.outputs)
-        self._followups(ctx, events)
+        self._followups(ctx, events, traced)
 
-    def _followups(self, ctx: BatchContext, events: Sequence[InboundEvent]) -> None:
+    def _followups(
+        self,
+        ctx: BatchContext,
+        events: Sequence[InboundEvent],
+        traced: Sequence[tuple[InboundEvent, Headers]],
+    ) -> None:
         wanted: dict[UUID, tuple[str | None, str | None, str | None]] = {}
         dealers: dict[str, str] = {}
         for e in events:
@@ -114,7 +125,12 @@ class CaseBookStage:
         store.save_followups(ctx.session, plan.followups, dealers)
         for scheduled in plan.outputs:
             ctx.outbox.append(
-                Outgoing(self.followups_topic, scheduled.customer_id.encode(), encode(scheduled))
+                event_message(
+                    self.followups_topic,
+                    scheduled.customer_id.encode(),
+                    scheduled,
+                    cause_of(scheduled, traced),
+                )
             )
         ctx.stats["followups_scheduled"] = len(plan.outputs)
 

@@ -85,7 +85,7 @@ def triage(
     dead: list[DeadLettered] = []
     for message in messages:
         family = topics.family_of(message.topic)
-        items = decode(message.value, family)
+        items = decode(message.value, family, message.headers)
         single = len(items) == 1 and not _is_array(message.value)
         for index, item in enumerate(items):
             if isinstance(item, Rejected):

@@ -17,7 +17,6 @@ from pipeline.config import Settings
 from producers.publisher import Publisher
 from producers.sources.event_files import read_event_file
 from producers.sources.report import Skipped, SkipReport
-from schemas.codec import encode
 from schemas.keys import event_key
 
 BATCH_EVENTS = 200
@@ -124,10 +123,7 @@ def produce_files(
                         )
                         continue
                     _, event = item
-                    if topic:
-                        publisher.publish_raw(topic, event_key(event), encode(event))
-                    else:
-                        publisher.publish(event)
+                    publisher.publish(event, topic=topic)
                     bar.advance(task)
         publisher.flush()
     console.print(f"sent {report.yielded}, rejected {report.skipped_total}")

@@ -17,6 +17,7 @@ from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.kafka_security import kafka_python_options
 from pipeline.unavailable import BrokerUnavailable
+from schemas.cloudevents import CONTENT_TYPE, event_headers
 from schemas.codec import BATCH_CONTENT_TYPE, encode, encode_batch
 from schemas.events import FAMILY_OF_TYPE
 from schemas.keys import event_key
@@ -82,15 +83,30 @@ class Publisher:
     def topic_for(self, event: BaseModel) -> str:
         return self.settings.topics.name(FAMILY_OF_TYPE[event.event_type])  # type: ignore[attr-defined]
 
-    def publish(self, event: BaseModel) -> None:
-        """Send one (already validated) event to its family's topic, keyed by unit."""
-        self._send(self.topic_for(event), event_key(event), encode(event), None)
+    def publish(
+        self,
+        event: BaseModel,
+        headers: Sequence[tuple[str, bytes]] = (),
+        *,
+        topic: str | None = None,
+        key: bytes | None = None,
+    ) -> None:
+        """Send one (already validated) event as a binary-mode CloudEvent: to its family's topic
+        keyed by unit unless ``topic`` and ``key`` say otherwise; ``headers`` (a
+        ``traceparent``, say) are sent beside."""
+        ours = event_headers(event, self.settings.event_source)
+        self._send(
+            topic or self.topic_for(event),
+            key if key is not None else event_key(event),
+            encode(event),
+            [*ours, *headers],
+        )
 
     def publish_batch(self, events: Sequence[BaseModel]) -> None:
         """Send events of one topic and key as one message (a JSON array): cheaper per event."""
         if not events:
             return
-        headers = [("content-type", BATCH_CONTENT_TYPE.encode())]
+        headers = [(CONTENT_TYPE, BATCH_CONTENT_TYPE.encode())]
         self._send(self.topic_for(events[0]), event_key(events[0]), encode_batch(events), headers)
 
     def publish_raw(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from schemas import cloudevents as ce
 from schemas.events import FAMILY_OF_TYPE, INBOUND, InboundEvent
 from schemas.limits import MAX_EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_TEXT
 from schemas.parts import NO_CONTROL, NO_NUL
@@ -25,6 +26,8 @@ SCHEMA_VIOLATION: Final = "schema_violation"
 WRONG_TOPIC: Final = "wrong_topic"
 TOO_MANY_EVENTS: Final = "too_many_events"
 UNDECODABLE: Final = "undecodable"
+INVALID_CLOUDEVENT: Final = "invalid_cloudevent"
+CLOUDEVENT_MISMATCH: Final = "cloudevent_mismatch"
 
 REASONS: Final = (
     OVERSIZE,
@@ -40,13 +43,18 @@ REASONS: Final = (
     WRONG_TOPIC,
     TOO_MANY_EVENTS,
     UNDECODABLE,
+    INVALID_CLOUDEVENT,
+    CLOUDEVENT_MISMATCH,
 )
 """Every dead-letter reason the decoder can give (a closed set, safe as a metric label).
 
 ``undecodable`` is the safety net: input that made decoding itself fail, with the exception.
+``invalid_cloudevent``: a CloudEvents envelope we cannot read (version, content type, no data);
+``cloudevent_mismatch``: its id, type or time contradicts the event it carries.
 """
 
-BATCH_CONTENT_TYPE: Final = "application/cloudevents-batch+json"
+BATCH_CONTENT_TYPE: Final = ce.OWN_BATCH
+"""What our batches are sent as; arrays under the CloudEvents batch type are read too."""
 _MAX_ERRORS_SHOWN: Final = 5
 _NUL_ESCAPE: Final = b"\\u0000"
 _PATTERN_MEANING: Final = {
@@ -86,25 +94,35 @@ def encode(event: BaseModel) -> bytes:
 
 
 def encode_batch(events: Sequence[BaseModel]) -> bytes:
-    """Several events in one message: a JSON array (the CloudEvents JSON batch convention)."""
+    """Several events in one message: a JSON array, sent as ``BATCH_CONTENT_TYPE``."""
     return b"[" + b",".join(encode(e) for e in events) + b"]"
 
 
-def decode(raw: bytes | None, family: str | None = None) -> list[Decoded]:
+def decode(
+    raw: bytes | None,
+    family: str | None = None,
+    headers: Sequence[tuple[str, bytes]] = (),
+) -> list[Decoded]:
     """Decode one message value: a single event object or a non-empty JSON array of events.
 
-    ``family`` is the inbound topic family the message came from; events of another family are
-    rejected so that keys and ordering stay meaningful. An event holding NUL in any string is a
-    schema violation naming where; lone surrogates are invalid JSON; a repeated key keeps its
-    last value. Never raises: whatever the bytes, the result is events and reasons.
+    ``headers`` select the CloudEvents content mode: ``ce_*`` headers (binary mode) fill in
+    the event's id, type and time where its JSON lacks them; ``application/cloudevents+json``
+    (structured mode) and ``application/cloudevents-batch+json`` (batch mode) carry events in
+    ``data``. Without them, the value is our own JSON. ``family`` is the inbound topic family
+    the message came from; events of another family are rejected so that keys and ordering
+    stay meaningful. An event holding NUL in any string is a schema violation naming where;
+    lone surrogates are invalid JSON; a repeated key keeps its last value. Never raises:
+    whatever the bytes, the result is events and reasons.
     """
     try:
-        return _decode(raw, family)
+        return _decode(raw, family, headers)
     except Exception as exc:  # noqa: BLE001 - a poison message must become a dead letter, never stop the worker
         return [Rejected(UNDECODABLE, f"{type(exc).__name__}: {_describe(exc)}")]
 
 
-def _decode(raw: bytes | None, family: str | None) -> list[Decoded]:
+def _decode(
+    raw: bytes | None, family: str | None, headers: Sequence[tuple[str, bytes]]
+) -> list[Decoded]:
     if isinstance(raw, bytearray | memoryview):
         raw = bytes(raw)
     if not raw:
@@ -113,6 +131,14 @@ def _decode(raw: bytes | None, family: str | None) -> list[Decoded]:
         return [
             Rejected(OVERSIZE, f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
         ]
+    if headers:
+        try:
+            media_type = ce.content_type(headers)
+            attributes = ce.binary_attributes(headers)
+        except ce.CloudEventError as exc:
+            return [_cloudevent_rejection(exc, None)]
+        if media_type in (ce.STRUCTURED, ce.BATCH) or attributes:
+            return _decode_cloudevents(raw, family, media_type, attributes)
     # JSON can spell NUL only as this escape, so most messages skip the precise check.
     may_hold_nul = _NUL_ESCAPE in raw
     if raw.lstrip()[:1] == b"[":
@@ -131,6 +157,40 @@ def _decode(raw: bytes | None, family: str | None) -> list[Decoded]:
     except ValidationError as exc:
         return [_classify(exc, raw)]
     return [_check_family(event, family)]
+
+
+def _decode_cloudevents(
+    raw: bytes, family: str | None, media_type: str | None, attributes: dict[str, str]
+) -> list[Decoded]:
+    """A message in one of the CloudEvents content modes, event by event."""
+    parsed = _parse(raw)
+    if isinstance(parsed, Rejected):
+        return [parsed]
+    if media_type == ce.STRUCTURED:
+        return [_decode_envelope(parsed, None, raw, family)]
+    if media_type == ce.BATCH:
+        if not isinstance(parsed, list):
+            return [Rejected(INVALID_CLOUDEVENT, "a CloudEvents batch must be a JSON array")]
+        return _decode_parsed_items(parsed, raw, family, envelopes=True)
+    try:
+        item = ce.from_binary(parsed, attributes, media_type)
+    except ce.CloudEventError as exc:
+        return [_cloudevent_rejection(exc, None)]
+    if isinstance(item, list):
+        return [Rejected(INVALID_CLOUDEVENT, "binary-mode data must be one event, not an array")]
+    return [_decode_item(item, None, raw, family)]
+
+
+def _decode_envelope(item: Any, index: int | None, raw: bytes, family: str | None) -> Decoded:
+    try:
+        event = ce.from_structured(item)
+    except ce.CloudEventError as exc:
+        return _cloudevent_rejection(exc, index)
+    return _decode_item(event, index, raw, family)
+
+
+def _cloudevent_rejection(exc: ce.CloudEventError, index: int | None) -> Rejected:
+    return Rejected(CLOUDEVENT_MISMATCH if exc.mismatch else INVALID_CLOUDEVENT, str(exc), index)
 
 
 def _decode_batch(raw: bytes, family: str | None) -> list[Decoded]:
@@ -156,6 +216,14 @@ def _decode_items_one_by_one(raw: bytes, family: str | None) -> list[Decoded]:
         return [parsed]
     if not isinstance(parsed, list):
         return [Rejected(NOT_AN_OBJECT, "an event must be a JSON object (or an array of objects)")]
+    return _decode_parsed_items(parsed, raw, family, envelopes=False)
+
+
+def _decode_parsed_items(
+    parsed: list[Any], raw: bytes, family: str | None, *, envelopes: bool
+) -> list[Decoded]:
+    """Each item of a batch; with ``envelopes``, items with a ``specversion`` are structured
+    CloudEvents (items without one are our own events, as batches were once sent)."""
     if not parsed:
         return [Rejected(EMPTY_BATCH, "the batch message is an empty array; it holds no event")]
     if len(parsed) > MAX_EVENTS_PER_MESSAGE:
@@ -163,13 +231,16 @@ def _decode_items_one_by_one(raw: bytes, family: str | None) -> list[Decoded]:
     out: list[Decoded] = []
     for index, item in enumerate(parsed):
         try:
-            out.append(_decode_item(item, index, raw, family))
+            if envelopes and isinstance(item, dict) and "specversion" in item:
+                out.append(_decode_envelope(item, index, raw, family))
+            else:
+                out.append(_decode_item(item, index, raw, family))
         except Exception as exc:  # noqa: BLE001 - one poison item must not take its batch down
             out.append(Rejected(UNDECODABLE, f"{type(exc).__name__}: {_describe(exc)}", index))
     return out
 
 
-def _decode_item(item: Any, index: int, raw: bytes, family: str | None) -> Decoded:
+def _decode_item(item: Any, index: int | None, raw: bytes, family: str | None) -> Decoded:
     nul = _nul_rejection(item, index)
     if nul is not None:
         return nul

@@ -33,9 +33,13 @@ separator, since they become message keys, primary keys and log fields."""
 
 
 class Contract(BaseModel):
-    """Base of every wire model: immutable, unknown fields rejected, strings trimmed."""
+    """Base of every wire model: immutable, strings trimmed, unknown fields ignored.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    Ignored, not refused: a producer that adds an optional field before we know it must not
+    have its events dead-lettered (see the schema evolution policy in the README).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=NO_CONTROL)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from pipeline.triage import Accepted, Headers, Triaged
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.upsert import insert_ignore, insert_new, upsert
 from pipeline.warehouse.watermark import advance_watermark, watermark_after
+from schemas.cloudevents import event_headers
 from schemas.codec import encode
 from schemas.keys import event_key
 from schemas.tickets import TicketEvent
@@ -49,6 +51,12 @@ class Outgoing:
     key: bytes | None
     value: bytes
     headers: Headers = ()
+
+
+def event_message(topic: str, key: bytes | None, event: BaseModel, cause: Headers = ()) -> Outgoing:
+    """One of our events for the outbox: its JSON, its CloudEvents headers (the relay adds
+    ``ce_source`` as it sends) and the trace context of the input that caused it."""
+    return Outgoing(topic, key, encode(event), (*event_headers(event, None), *cause))
 
 
 Claimed = tuple[int, Outgoing]

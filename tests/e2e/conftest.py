@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from kafka import KafkaConsumer
 from sqlalchemy import Engine
 
 from pipeline.broker import EmbeddedBroker
@@ -39,6 +40,22 @@ class Pipeline:
 
     def counts(self) -> dict[str, int]:
         return table_counts(self.engine)
+
+
+def read_messages(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, dict]]:
+    """Values and headers on ``topic`` from the start, once ``expected`` arrived (or ~30 s)."""
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=1000
+    )
+    found: list[tuple[bytes, dict]] = []
+    try:
+        for _ in range(30):
+            found += [(m.value, dict(m.headers)) for m in consumer]
+            if len(found) >= expected:
+                break
+    finally:
+        consumer.close()
+    return found
 
 
 def make_pipeline(

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer
 
 from pipeline.broker import EmbeddedBroker
 from pipeline.worker_process import wait_until
 from producers.publisher import Publisher
-from tests.e2e.conftest import Pipeline, make_pipeline
+from tests.e2e.conftest import Pipeline, make_pipeline, read_messages
 from tests.e2e.streams import service_stream
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events"
@@ -134,18 +133,6 @@ def _poison_run(pipeline: Pipeline) -> None:
 
 
 def _dead_letter_messages(pipeline: Pipeline, expected: int) -> list[tuple[bytes, dict]]:
-    consumer = KafkaConsumer(
-        pipeline.settings.topics.deadletter,
-        bootstrap_servers=pipeline.settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=2000,
+    return read_messages(
+        pipeline.settings.kafka_bootstrap, pipeline.settings.topics.deadletter, expected
     )
-    found: list[tuple[bytes, dict]] = []
-    try:
-        for _ in range(30):
-            found += [(m.value, dict(m.headers)) for m in consumer]
-            if len(found) >= expected:
-                break
-    finally:
-        consumer.close()
-    return found

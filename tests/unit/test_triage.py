@@ -82,6 +82,29 @@ def test_dead_letters_carry_connect_error_headers_and_the_original_headers() -> 
     assert headers_from_json(headers_to_json(dead.headers)) == (trace,)
 
 
+def test_a_dead_letter_is_a_cloudevent_of_its_own_and_the_warehouse_keeps_the_original_one() -> (
+    None
+):
+    original = (
+        ("ce_specversion", b"1.0"),
+        ("ce_id", b"not-a-uuid"),
+        ("content-type", b"application/json"),
+        ("x-tenant", b"acme"),
+    )
+    (dead,) = triage([_message(b"{oops", headers=original)], TOPICS, NOW).dead
+    sent = connect_headers(dead)
+    names = [name for name, _ in sent]
+    assert len(names) == len(set(names)), "no header may be sent twice"
+    headers = dict(sent)
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_id"] == dead.dead_letter_id.encode()
+    assert headers["ce_type"] == b"deadletter"
+    assert datetime.fromisoformat(headers["ce_time"].decode()) == NOW
+    assert headers["content-type"] == b"application/json"
+    assert headers["x-tenant"] == b"acme"
+    assert dead.headers == original
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     value=st.binary(max_size=400) | st.text(max_size=200).map(str.encode),
