@@ -9,7 +9,7 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.casebook import CaseState, Decision, Rules, apply_batch
+from pipeline.casebook import CaseState, Decision, Rules, Sighting, apply_batch, sighting_of
 from schemas.base import Event
 from schemas.tickets import TicketResolved
 from tests.unit.casebook.casebook_events import DAY, T0, complaint, confirmation, product, repair
@@ -17,15 +17,20 @@ from tests.unit.casebook.test_casebook_batch_equivalence import case_events
 
 
 def _write(events: Sequence[Event], sizes: Sequence[int], rules: Rules) -> Decision:
-    """What a single writer does: batch after batch, each from the watermark the last one left."""
+    """What a single writer does: batch after batch, each from the watermark the last one left
+    and with the sightings archived before it (as the stage loads them)."""
     book: dict[str, CaseState] = {}
+    archived: list[Sighting] = []
     result = Decision()
     watermark: datetime | None = None
     start, i = 0, 0
     while start < len(events):
         batch = events[start : start + sizes[min(i, len(sizes) - 1)]]
-        decision = apply_batch(book.values(), batch, rules, since=watermark)
+        decision = apply_batch(book.values(), batch, rules, since=watermark, sightings=archived)
         book.update((c.case_id, c) for c in decision.cases)
+        archived += [
+            s for e in batch if (s := sighting_of(e)) and not rules.cases.is_public(e.source)
+        ]
         result = result.then(decision)
         latest = max(e.occurred_at for e in batch)
         watermark = latest if watermark is None else max(watermark, latest)
