@@ -30,10 +30,10 @@ from pipeline.casebook import (
     plan_followups,
     record_call,
 )
+from pipeline.casebook.attribution import Sighting, sighting_of
 from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Severity
 from pipeline.casebook.state import CaseOrigin, CaseStatus
-from pipeline.casebook.attribution import Sighting, sighting_of
 from pipeline.casebook.transitions import close_unconfirmed, escalate, sighted
 from pipeline.casebook.triage import stable_id
 from schemas.base import Event
