@@ -38,7 +38,9 @@ class CaseBookStage:
 
     The batch's new events are folded in arrival order, each partition number on its own
     event-time clock (see casebook.apply_batch: the same cases whatever the batches, lanes or
-    workers), over the cases they may concern and the overdue ones, loaded in one query each.
+    workers), over the cases they may concern and the overdue ones, loaded in one query each, and
+    the sightings archived earlier of the units whose events may open a case (where the case
+    belongs when its event names no dealer or market).
 
     Contacts for follow-ups are read from the warehouse after the batch's projections: a
     ticket.opened or unit.sold arriving later in the same batch than the service it names a

@@ -41,7 +41,7 @@ def apply_batch(
     Pass the cases lookup_for() names for each event, plus the open cases past their SLA and the
     resolved cases past their confirmation wait at the final clock: cases the batch itself
     creates are found in memory, so no event needs a query of its own. `sightings` are those
-    archived before the batch of the units whose events may open a case (sightings_of_units);
+    archived before the batch of the units whose events may open a case (the stage loads them);
     the batch's own are taken event by event. A case whose event names no dealer or market
     takes them from the best sighting of its unit so far, and a better one arriving later (a
     sale or repair on a slower topic) moves the case to that dealer and market and their
