@@ -32,8 +32,14 @@ class FlagStatus(StrEnum):
 
 
 class CaseStatus(StrEnum):
+    """The ``cases --status`` choices (views.CASE_FILTERS says what each shows)."""
+
     open = "open"
     overdue = "overdue"
+    escalated = "escalated"
+    resolved = "resolved"
+    closed = "closed"
+    unconfirmed = "unconfirmed"
     all = "all"
 
 
@@ -148,8 +154,17 @@ def flags_export(
 
 def cases(
     fmt: FormatOpt = Format.table,
-    status: Annotated[CaseStatus, typer.Option(help="Which cases.")] = CaseStatus.open,
+    status: Annotated[
+        CaseStatus,
+        typer.Option(
+            help="Which cases: open (still in the book: open, escalated or resolved), overdue "
+            "(open or escalated past the SLA), escalated, resolved (waiting for the customer), "
+            "closed (confirmed by the customer), unconfirmed (closed when no confirmation came), "
+            "all."
+        ),
+    ] = CaseStatus.open,
     owner: Annotated[str | None, typer.Option(help="Only cases of this owner.")] = None,
+    dealer: Annotated[str | None, typer.Option(help="Only cases of this dealer.")] = None,
     market: Annotated[str | None, typer.Option(help="Only this market (country code).")] = None,
     severity: Annotated[str | None, typer.Option(help="Only this severity.")] = None,
     limit: LimitOpt = 50,
@@ -157,9 +172,8 @@ def cases(
     """Complaint cases with owner, age and next action (in event time), most urgent first."""
     with _sessions()() as session:
         rows = views.cases(session, status.value)
-    rows = limited(
-        matching(rows, owner=owner, market=market, severity=severity), limit, err, "cases"
-    )
+    wanted = matching(rows, owner=owner, dealer_id=dealer, market=market, severity=severity)
+    rows = limited(wanted, limit, err, "cases")
     columns = ["case_id", "status", "severity", "owner", "market", "age_days", "next_action"]
     emit(
         rows,

@@ -244,7 +244,12 @@ def _case_book(
         )
     console.print(table)
     if stalled:
-        console.print(f"[red]dealers whose desks stopped acting:[/] {', '.join(stalled)}")
+        console.print(
+            f"[red]overdue-case alert firing:[/] dealers whose desks stopped acting: "
+            f"{', '.join(stalled)}"
+        )
+    else:
+        console.print("overdue-case alert quiet: no dealer's desk has stopped acting")
 
 
 def _pct(value: float | None) -> str:

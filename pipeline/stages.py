@@ -26,6 +26,7 @@ from pipeline.warehouse.watermark import (
 )
 from pipeline.warehouse.writer import BatchContext, Stage, event_message
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
+from schemas.feedback import ComplaintFiled, FollowUpCallMade, SurveyAnswered
 from schemas.reference import DealerRegistered, UnitSold
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketResolved
@@ -37,7 +38,9 @@ class CaseBookStage:
 
     The batch's new events are folded in arrival order, each partition number on its own
     event-time clock (see casebook.apply_batch: the same cases whatever the batches, lanes or
-    workers), over the cases they may concern and the overdue ones, loaded in one query each.
+    workers), over the cases they may concern and the overdue ones, loaded in one query each, and
+    the sightings archived earlier of the units whose events may open a case (where the case
+    belongs when its event names no dealer or market).
 
     Contacts for follow-ups are read from the warehouse after the batch's projections: a
     ticket.opened or unit.sold arriving later in the same batch than the service it names a
@@ -57,6 +60,7 @@ class CaseBookStage:
         latest = max(e.occurred_at for e in events)
         until = latest if since is None or latest > since else since
         known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
+        sightings = self._sightings_before(ctx, events)
         overdue = store.overdue_cases(session, until)
         waited = store.unconfirmed_due(session, until, self.rules.closing.unconfirmed_after)
         # Every event goes through the fold, even on units without a stored case: a case opened
@@ -68,7 +72,7 @@ class CaseBookStage:
             events,
             self.rules,
             since=since,
-            hints=_owner_hints(ctx),
+            sightings=sightings,
             partitions=partitions,
             clocks=clocks,
         )
@@ -94,6 +98,24 @@ class CaseBookStage:
         ctx.stats["cases_changed"] = len(decision.cases)
         ctx.stats["cases_escalated"] = len(decision.outputs)
         self._followups(ctx, events, traced)
+
+    def _sightings_before(
+        self, ctx: BatchContext, events: Sequence[InboundEvent]
+    ) -> list[casebook.Sighting]:
+        """Sightings archived before the batch of the units whose events may open a case: the
+        batch's own are the fold's to take in order, so a case never sees a later one early."""
+        serials = {
+            e.product.serial
+            for e in events
+            if isinstance(e, ComplaintFiled | SurveyAnswered | FollowUpCallMade)
+            and e.product.serial
+        }
+        skip = {e.id_text for e in events}
+        archived = store.archived_sightings(ctx.session, serials, skip)
+        found = (
+            casebook.sighting_of(e) for e in archived if not self.rules.cases.is_public(e.source)
+        )
+        return [s for s in found if s is not None]
 
     def _followups(
         self,
@@ -133,19 +155,6 @@ class CaseBookStage:
                 )
             )
         ctx.stats["followups_scheduled"] = len(plan.outputs)
-
-
-def _owner_hints(ctx: BatchContext) -> dict[UUID, casebook.OwnerHint]:
-    """The market and dealer enrichment found for each event (from the event, the unit's sale or
-    the dealer), so a case opened by an event that names neither still finds its owner."""
-    hints: dict[UUID, casebook.OwnerHint] = {}
-    for accepted in ctx.new:
-        found = ctx.enrichment.get(accepted.event.id_text)
-        if found and (found.get("market") or found.get("dealer_id")):
-            hints[accepted.event.event_id] = casebook.OwnerHint(
-                market=found.get("market"), dealer_id=found.get("dealer_id")
-            )
-    return hints
 
 
 def build_stages(

@@ -1,5 +1,6 @@
 """Closing the loop: the complaint case book, follow-up calls and dealer after-sales KPIs."""
 
+from pipeline.casebook.attribution import Attribution, Sighting, sighting_of
 from pipeline.casebook.cases import apply, dispatch, due_escalations, is_detractor, lookup_for
 from pipeline.casebook.facts import (
     CaseFacts,
@@ -29,7 +30,6 @@ from pipeline.casebook.state import (
     CaseLookup,
     CaseState,
     Decision,
-    OwnerHint,
     TimelineEntry,
     age,
     is_overdue,
@@ -38,6 +38,7 @@ from pipeline.casebook.state import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "Attribution",
     "CaseFacts",
     "CaseLookup",
     "CaseState",
@@ -50,10 +51,10 @@ __all__ = [
     "FollowUpLookup",
     "FollowUpPlan",
     "KpiRow",
-    "OwnerHint",
     "RepairFacts",
     "Rules",
     "RulesError",
+    "Sighting",
     "TicketFacts",
     "TimelineEntry",
     "age",
@@ -74,5 +75,6 @@ __all__ = [
     "parse_rules",
     "plan_followups",
     "record_call",
+    "sighting_of",
     "worst_dealers",
 ]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
+from pipeline.casebook.attribution import Sighting
 from pipeline.casebook.rules import Rules
 from pipeline.casebook.state import CaseState, Decision
 from pipeline.casebook.transitions import close_unconfirmed, confirmation_due, escalate
@@ -57,8 +58,13 @@ class BatchBook:
     outputs must not.
     """
 
-    def __init__(self, cases: Iterable[CaseState], rules: Rules) -> None:
+    def __init__(
+        self, cases: Iterable[CaseState], rules: Rules, sightings: Iterable[Sighting] = ()
+    ) -> None:
         self.rules = rules
+        self._sightings: defaultdict[str, list[Sighting]] = defaultdict(list)
+        for sighting in sightings:
+            self.see(sighting)
         self.cases: dict[str, CaseState] = {}
         self._by_serial: defaultdict[str, set[str]] = defaultdict(set)
         self._by_complaint: defaultdict[str, set[str]] = defaultdict(set)
@@ -83,6 +89,18 @@ class BatchBook:
         deadline = next_deadline(case, self.rules)
         if deadline is not None:
             heapq.heappush(self._deadlines[case.partition], (deadline, case_id))
+
+    def see(self, sighting: Sighting) -> None:
+        """Remember a sighting of a unit for the cases it opens later."""
+        self._sightings[sighting.serial].append(sighting)
+
+    def sightings_of(self, serial: str | None) -> list[Sighting]:
+        """The unit's sightings so far (none without a serial)."""
+        return list(self._sightings.get(serial, ())) if serial is not None else []
+
+    def on_serial(self, serial: str) -> list[CaseState]:
+        """The cases on a unit, by case id."""
+        return [self.cases[i] for i in sorted(self._by_serial.get(serial, ()))]
 
     def escalate_due(
         self, now: datetime, rules: Rules, partitions: Collection[int | None] | None = None

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from pipeline.casebook.attribution import Attribution, Sighting
 from pipeline.casebook.book import next_deadline, transition
 from pipeline.casebook.rules import Confirmation, Rules, Severity
 from pipeline.casebook.state import (
@@ -15,7 +16,6 @@ from pipeline.casebook.state import (
     CaseOrigin,
     CaseState,
     Decision,
-    OwnerHint,
 )
 from pipeline.casebook.transitions import (
     active_on,
@@ -82,9 +82,15 @@ def is_detractor(rules: Rules, *, nps: int | None, csat: int | None) -> bool:
 
 
 def dispatch(
-    cases: Sequence[CaseState], event: Event, rules: Rules, hint: OwnerHint | None = None
+    cases: Sequence[CaseState],
+    event: Event,
+    rules: Rules,
+    sightings: Sequence[Sighting] = (),
 ) -> Decision:
     """What `event` does to the cases it may concern, escalations due before it left aside.
+
+    ``sightings`` are those of the event's unit seen so far: a case it opens takes its dealer and
+    market from them where the event names none.
 
     Events from public complaint streams (rules cases.public_sources) do nothing here: their
     authors are not our customers, so they open, confirm and reopen no case.
@@ -93,9 +99,8 @@ def dispatch(
     # key must add that key there too.
     if rules.cases.is_public(event.source):
         return Decision()
-    hint = hint or OwnerHint()
     if isinstance(event, ComplaintFiled):
-        return _complaint_filed(cases, event, rules, hint)
+        return _complaint_filed(cases, event, rules, sightings)
     if isinstance(event, ComplaintUpdated):
         return _complaint_updated(cases, event, rules)
     if isinstance(event, ComplaintResolutionConfirmed):
@@ -103,7 +108,7 @@ def dispatch(
     if isinstance(event, RepairCompleted | TicketOpened | TicketResolved):
         return _service_event(cases, event, rules)
     if isinstance(event, FollowUpCallMade | SurveyAnswered):
-        return _feedback(cases, event, rules, hint)
+        return _feedback(cases, event, rules, sightings)
     if not isinstance(event, TicketEvent | FeedbackEvent):
         return Decision()
     # Any other ticket or feedback event on the unit is history for its active cases.
@@ -112,7 +117,10 @@ def dispatch(
 
 
 def _complaint_filed(
-    cases: Sequence[CaseState], event: ComplaintFiled, rules: Rules, hint: OwnerHint
+    cases: Sequence[CaseState],
+    event: ComplaintFiled,
+    rules: Rules,
+    sightings: Sequence[Sighting],
 ) -> Decision:
     if any(event.complaint_id in case.complaint_ids for case in cases):
         return Decision()  # a replayed complaint
@@ -130,17 +138,22 @@ def _complaint_filed(
     active = [case for case in same if case.status in ACTIVE_STATUSES]
     target = latest(active) or recently_closed(same, at, rules)
     if target is None:
+        customer = event.customer
         case = open_case(
             rules,
             origin="complaint",
             origin_id=event.complaint_id,
             at=at,
             severity=severity,
-            customer_id=event.customer.customer_id if event.customer else None,
+            customer_id=customer.customer_id if customer else None,
             serial=serial,
             component=event.component,
-            market=event.market,
-            dealer_id=event.dealer_id or hint.dealer_id,
+            attribution=Attribution(
+                own_dealer=event.dealer_id,
+                own_market=event.market,
+                home_market=customer.country if customer else None,
+            ),
+            sightings=sightings,
             reason="complaint",
         )
         return touch(case, event, "opened")
@@ -274,7 +287,7 @@ def _feedback(
     cases: Sequence[CaseState],
     event: FollowUpCallMade | SurveyAnswered,
     rules: Rules,
-    hint: OwnerHint,
+    sightings: Sequence[Sighting],
 ) -> Decision:
     at, serial = event.occurred_at, event.product.serial
     active = active_on(cases, serial)
@@ -294,14 +307,15 @@ def _feedback(
         closed = recently_closed([c for c in cases if c.serial == serial], at, rules)
         if closed is not None and serial is not None:
             return touch(reopen(closed, at, rules), event, "reopened", "call: problem persists")
-        return _feedback_case(cases, event, rules, hint, "followup", "problem_persists")
+        return _feedback_case(cases, event, rules, sightings, "followup", "problem_persists")
     related = Decision.combine(
         touch(c, event, "related", "detractor score" if detractor else "") for c in active
     )
     if outcome == "new_problem":
-        return related.then(_feedback_case(cases, event, rules, hint, "followup", "new_problem"))
+        followup = _feedback_case(cases, event, rules, sightings, "followup", "new_problem")
+        return related.then(followup)
     if detractor and not active:
-        return _feedback_case(cases, event, rules, hint, "detractor", "detractor")
+        return _feedback_case(cases, event, rules, sightings, "detractor", "detractor")
     return related
 
 
@@ -309,19 +323,20 @@ def _feedback_case(
     cases: Sequence[CaseState],
     event: FollowUpCallMade | SurveyAnswered,
     rules: Rules,
-    hint: OwnerHint,
+    sightings: Sequence[Sighting],
     origin: CaseOrigin,
     reason: str,
 ) -> Decision:
-    # The market: the event's (via its enrichment: event, unit sold, dealer's country), then the
-    # customer's country, then the unit's earlier case; the dealer: the event's, then the unit's.
+    # A call names no dealer or market; a survey names the dealer and the customer's country.
+    refs = tuple(r for r in (event.ticket_id, event.repair_id) if r)
     if isinstance(event, FollowUpCallMade):
-        origin_id, customer_id, country = event.call_id, event.customer_id, None
-        dealer_id = hint.dealer_id
+        origin_id, customer_id = event.call_id, event.customer_id
+        attribution = Attribution(refs=refs)
     else:
         origin_id, customer_id = event.survey_id, event.customer.customer_id
-        country, dealer_id = event.customer.country, event.dealer_id or hint.dealer_id
-    market = hint.market or country
+        attribution = Attribution(
+            own_dealer=event.dealer_id, home_market=event.customer.country, refs=refs
+        )
     if any(case.origin_id == origin_id and case.origin == origin for case in cases):
         return Decision()  # a replayed call or survey
     earlier = latest([c for c in cases if c.serial and c.serial == event.product.serial])
@@ -338,8 +353,8 @@ def _feedback_case(
         customer_id=customer_id,
         serial=event.product.serial,
         component=earlier.component if earlier and reason == "problem_persists" else None,
-        market=market or (earlier.market if earlier else None),
-        dealer_id=dealer_id or (earlier.dealer_id if earlier else None),
+        attribution=attribution,
+        sightings=sightings,
         reason=reason,
     )
     return touch(case, event, "opened", reason)

@@ -6,12 +6,13 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import repeat
-from uuid import UUID
 
+from pipeline.casebook.attribution import Sighting, sighting_of
 from pipeline.casebook.book import BatchBook
 from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Rules
-from pipeline.casebook.state import CaseState, Decision, OwnerHint, TimelineEntry
+from pipeline.casebook.state import CaseState, Decision, TimelineEntry
+from pipeline.casebook.transitions import sighted
 from schemas.base import Event
 from schemas.outputs import CaseEscalated
 
@@ -23,7 +24,7 @@ def apply_batch(
     now: datetime | None = None,
     *,
     since: datetime | None = None,
-    hints: Mapping[UUID, OwnerHint] | None = None,
+    sightings: Iterable[Sighting] = (),
     partitions: Sequence[int | None] | None = None,
     clocks: Mapping[int, datetime] | None = None,
 ) -> Decision:
@@ -39,9 +40,13 @@ def apply_batch(
 
     Pass the cases lookup_for() names for each event, plus the open cases past their SLA and the
     resolved cases past their confirmation wait at the final clock: cases the batch itself
-    creates are found in memory, so no event needs a query of its own. `hints` gives, by event
-    id, the market and dealer found for an event outside it (a case it opens takes its owner
-    from them when the event names none).
+    creates are found in memory, so no event needs a query of its own. `sightings` are those
+    archived before the batch of the units whose events may open a case (the stage loads them);
+    the batch's own are taken event by event. A case whose event names no dealer or market
+    takes them from the best sighting of its unit so far, and a better one arriving later (a
+    sale or repair on a slower topic) moves the case to that dealer and market and their
+    owner: every case ends with the dealer and market of the best sighting of its unit,
+    whatever order they arrived in.
 
     One writer: since the watermark before a batch is the latest occurred_at archived before it,
     the clock before event i is the latest occurred_at of the stream up to event i, whatever the
@@ -59,7 +64,7 @@ def apply_batch(
     the way partitions interleave. The price: a case on
     a partition that receives no events waits for its next one to be escalated.
     """
-    book = BatchBook(cases, rules)
+    book = BatchBook(cases, rules, sightings)
     # Accumulated flat rather than with Decision.then, which copies everything so far per event;
     # a dict keeps each case where it first changed, like then() does, with its latest state.
     changed: dict[str, CaseState] = {}
@@ -85,10 +90,14 @@ def apply_batch(
             own[partition] = at if mine is None else max(mine, at)
             record(book.escalate_due(own[partition], rules, (partition,)))
         record(book.escalate_due(shared, rules, everyone))
-        hint = hints.get(event.event_id) if hints else None
-        decision = dispatch(book.related(event), event, rules, hint)
+        public = rules.cases.is_public(event.source)
+        serial = getattr(getattr(event, "product", None), "serial", None)
+        decision = dispatch(book.related(event), event, rules, book.sightings_of(serial))
         # Checked against the book before record() puts the decision's cases in it.
         record(_opened_on(decision, partition, book.cases))
+        sighting = None if public else sighting_of(event)
+        if sighting is not None:
+            record(_sighted(book, sighting, rules))
     for partition in sorted({p for p in partitions or () if p is not None}):
         final = own[partition] if now is None else max(own[partition], now)
         record(book.escalate_due(final, rules, (partition,)))
@@ -96,6 +105,13 @@ def apply_batch(
     if last is not None:
         record(book.escalate_due(last, rules, everyone))
     return Decision(cases=tuple(changed.values()), timeline=tuple(timeline), outputs=tuple(outputs))
+
+
+def _sighted(book: BatchBook, sighting: Sighting, rules: Rules) -> Decision:
+    """Add a sighting to the book and move the unit's cases it tells better about."""
+    book.see(sighting)
+    moved = (sighted(case, sighting, rules) for case in book.on_serial(sighting.serial))
+    return Decision(cases=tuple(case for case in moved if case is not None))
 
 
 def _later(clock: datetime | None, now: datetime | None) -> datetime | None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
+from pipeline.casebook.attribution import Attribution
 from pipeline.casebook.rules import Severity
 from schemas.outputs import CaseEscalated
 
@@ -55,15 +56,9 @@ class CaseState:
     partition: int | None = None
     """The partition number of the events that opened it: its deadlines pass on that partition's
     event-time clock (None: cases from before partitions were kept, on the shared clock)."""
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerHint:
-    """Where an event's unit was sold and serviced, found outside the event (its enrichment): what
-    a case opened by an event that names no market or dealer takes its owner from."""
-
-    market: str | None = None
-    dealer_id: str | None = None
+    attribution: Attribution | None = None
+    """Where dealer_id and market came from, so sightings of the unit arriving later still give
+    them (None: cases stored before attributions were kept, left as they are)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from pipeline.casebook.attribution import Attribution, Sighting, seen
 from pipeline.casebook.rules import Rules, Severity
 from pipeline.casebook.state import (
     ACTIVE_STATUSES,
@@ -33,20 +34,17 @@ def open_case(
     customer_id: str | None,
     serial: str | None,
     component: str | None,
-    market: str | None,
-    dealer_id: str | None,
+    attribution: Attribution,
+    sightings: Sequence[Sighting],
     reason: str,
 ) -> CaseState:
-    case_id = stable_id("case", origin, origin_id)
-    owner, fallback = choose_owner_team(
-        rules.assignment, case_key=case_id, market=market, dealer_id=dealer_id
-    )
-    return CaseState(
-        case_id=case_id,
+    """A new open case; its dealer and market from its own event, else the unit's sightings."""
+    case = CaseState(
+        case_id=stable_id("case", origin, origin_id),
         origin=origin,
         origin_id=origin_id,
         complaint_ids=(origin_id,) if origin == "complaint" else (),
-        owner=owner,
+        owner="",
         severity=severity,
         status="open",
         opened_at=at,
@@ -54,11 +52,36 @@ def open_case(
         customer_id=customer_id,
         serial=serial,
         component=component,
-        market=market,
-        dealer_id=dealer_id,
         reason=reason,
+    )
+    return attributed(case, seen(attribution, sightings, at), rules)
+
+
+def attributed(case: CaseState, attribution: Attribution, rules: Rules) -> CaseState:
+    """``case`` with the dealer, market and owner ``attribution`` gives it."""
+    dealer_id, market = attribution.dealer_id, attribution.market
+    owner, fallback = choose_owner_team(
+        rules.assignment, case_key=case.case_id, market=market, dealer_id=dealer_id
+    )
+    return replace(
+        case,
+        attribution=attribution,
+        dealer_id=dealer_id,
+        market=market,
+        owner=owner,
         owner_fallback=fallback,
     )
+
+
+def sighted(case: CaseState, sighting: Sighting, rules: Rules) -> CaseState | None:
+    """``case`` after a sighting of its unit, if that changes where the case belongs."""
+    if case.attribution is None:
+        return None
+    attribution = seen(case.attribution, (sighting,), case.opened_at)
+    if attribution is case.attribution:
+        return None
+    # Saved even when the values stay: a later sighting is compared with the best one so far.
+    return attributed(case, attribution, rules)
 
 
 def confirmation_due(case: CaseState, rules: Rules) -> datetime | None:

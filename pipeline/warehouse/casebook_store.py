@@ -12,7 +12,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.casebook import CaseLookup, CaseState, Contact, FollowUp, TimelineEntry
+from pipeline.casebook.attribution import SIGHTING_TYPES
 from pipeline.warehouse.tables import (
+    ArchivedEvent,
     CaseRow,
     CaseTimelineRow,
     CustomerRow,
@@ -21,6 +23,8 @@ from pipeline.warehouse.tables import (
     UnitRow,
 )
 from pipeline.warehouse.upsert import insert_ignore, upsert
+from schemas.codec import Rejected, decode
+from schemas.events import InboundEvent
 
 _CASE: Final = TypeAdapter(CaseState)
 _FOLLOWUP: Final = TypeAdapter(FollowUp)
@@ -41,6 +45,27 @@ def load_cases(session: Session, lookups: Iterable[CaseLookup]) -> list[CaseStat
         .with_for_update()
     )
     return [_CASE.validate_python(state) for state in rows]
+
+
+def archived_sightings(
+    session: Session, serials: Collection[str], skip: Collection[str]
+) -> list[InboundEvent]:
+    """The archived events of these units that may tell where they were sold or serviced
+    (casebook.sighting_of), but those whose id is in ``skip`` (the batch's own), by event id."""
+    if not serials:
+        return []
+    rows = session.execute(
+        select(ArchivedEvent.event_id, ArchivedEvent.payload)
+        .where(ArchivedEvent.key.in_(serials), ArchivedEvent.event_type.in_(SIGHTING_TYPES))
+        .order_by(ArchivedEvent.event_id)
+    )
+    found: list[InboundEvent] = []
+    for event_id, payload in rows:
+        if event_id in skip:
+            continue
+        # Archived as validated; a body retention or erasure made unreadable is skipped.
+        found.extend(e for e in decode(payload.encode()) if not isinstance(e, Rejected))
+    return found
 
 
 def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[CaseState]:

@@ -42,6 +42,7 @@ KINDS = [
     "complaint_updated",
     "confirmation",
     "ticket_opened",
+    "ticket_assigned",
     "ticket_resolved",
     "ticket_closed",
     "ticket_reopened",
@@ -53,6 +54,10 @@ KINDS = [
     "call",
     "public_complaint",
 ]
+DEALERS = [None, "D-1", "D-2"]
+SERVICE_MARKETS = ["DE", "FR"]
+"""Services name dealers and markets at random, arriving in any order around the calls and
+surveys that open cases on their units: where a case belongs must not depend on that order."""
 HORIZON_HOURS = 40 * 24
 """Several SLAs (2 to 20 days) and the 21-day wait for confirmation pass within the stream, so
 cases escalate, reopen, are confirmed and close unconfirmed, at clocks any batch may carry."""
@@ -172,9 +177,20 @@ def _event(choices: Choices, n: int) -> InboundEvent:
             ticket_id=ticket_id,
             product=product,
             customer=CUSTOMERS[owner],
-            market="DE",
+            market=choices.one(SERVICE_MARKETS),
+            dealer_id=choices.one(DEALERS),
             channel="phone",
             component=choices.one(COMPONENTS),
+        )
+    if kind == "ticket_assigned":
+        return make(
+            "ticket.assigned",
+            n,
+            at,
+            ticket_id=ticket_id,
+            product=product,
+            assignee="tech-1",
+            dealer_id=choices.one(DEALERS),
         )
     if kind == "ticket_resolved":
         return make(
@@ -195,7 +211,8 @@ def _event(choices: Choices, n: int) -> InboundEvent:
             ticket_id=choices.one([None, ticket_id]),
             product=product,
             customer_id=choices.one([None, owner]),
-            market="DE",
+            market=choices.one(SERVICE_MARKETS),
+            dealer_id=choices.one(DEALERS),
             component=choices.one(COMPONENTS),
             outcome=choices.one(["fixed", "fixed", "not_fixed"]),
         )
@@ -375,6 +392,16 @@ def partitioned(events: Sequence[InboundEvent], partitions: int) -> list[list[Me
         topic = TOPICS.name(FAMILY_OF_TYPE[e.event_type])
         held[partition].append(Message(topic, partition, len(held[partition]), key, raw(e)))
     return held
+
+
+def by_topic(held: Sequence[Sequence[Message]]) -> list[list[Message]]:
+    """Each partition of each topic apart: what a consumer fetches at its own pace per topic, so
+    a unit's sale, tickets and repairs can come before or after its feedback."""
+    return [
+        [m for m in partition if m.topic == topic]
+        for partition in held
+        for topic in sorted({m.topic for m in partition})
+    ]
 
 
 def interleaved(held: Sequence[Sequence[Message]], picks: Sequence[int]) -> list[Message]:

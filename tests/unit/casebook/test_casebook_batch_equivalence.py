@@ -30,10 +30,11 @@ from pipeline.casebook import (
     plan_followups,
     record_call,
 )
+from pipeline.casebook.attribution import Sighting, sighting_of
 from pipeline.casebook.cases import dispatch
 from pipeline.casebook.rules import Severity
 from pipeline.casebook.state import CaseOrigin, CaseStatus
-from pipeline.casebook.transitions import close_unconfirmed, escalate
+from pipeline.casebook.transitions import close_unconfirmed, escalate, sighted
 from pipeline.casebook.triage import stable_id
 from schemas.base import Event
 from schemas.feedback import (
@@ -61,9 +62,12 @@ def reference_apply_batch(
     rules: Rules,
     now: datetime | None = None,
     since: datetime | None = None,
+    sightings: Iterable[Sighting] = (),
 ) -> Decision:
-    """apply_batch without indexes: every event against every case of the book."""
+    """apply_batch without indexes: every event against every case of the book (and every
+    sighting of every unit, scanned too)."""
     book = {case.case_id: case for case in cases}
+    seen = list(sightings)
     result = Decision()
 
     def step(decision: Decision) -> None:
@@ -75,7 +79,15 @@ def reference_apply_batch(
     for event in events:
         clock = event.occurred_at if clock is None else max(clock, event.occurred_at)
         step(reference_due_escalations(book.values(), clock, rules))
-        step(dispatch(sorted(book.values(), key=lambda c: c.case_id), event, rules))
+        serial = getattr(getattr(event, "product", None), "serial", None)
+        on_unit = [s for s in seen if s.serial == serial]
+        step(dispatch(sorted(book.values(), key=lambda c: c.case_id), event, rules, on_unit))
+        sighting = None if rules.cases.is_public(event.source) else sighting_of(event)
+        if sighting is not None:
+            seen.append(sighting)
+            for case in sorted(book.values(), key=lambda c: c.case_id):
+                if case.serial == sighting.serial and (moved := sighted(case, sighting, rules)):
+                    step(Decision(cases=(moved,)))
     if now is not None and (clock is None or now > clock):
         clock = now
     if clock is not None:
@@ -360,13 +372,18 @@ def test_apply_batch_decides_exactly_what_the_full_scan_decided(
     # Warehouse cases, then what earlier events made of them, then batches one after the other,
     # each starting from the cases the previous one left (as the stage loads them).
     book = {c.case_id: c for c in stored}
+    archived: list[Sighting] = []
     since = None if lead_hours is None else T0 + timedelta(hours=lead_hours)
     for events in [history, *batches]:
         latest = max((e.occurred_at for e in events), default=T0)
         now = latest + timedelta(hours=lag_hours)
-        expected = reference_apply_batch(book.values(), events, rules, now, since)
-        assert apply_batch(book.values(), events, rules, now, since=since) == expected
+        expected = reference_apply_batch(book.values(), events, rules, now, since, archived)
+        found = apply_batch(book.values(), events, rules, now, since=since, sightings=archived)
+        assert found == expected
         book.update((c.case_id, c) for c in expected.cases)
+        archived += [
+            s for e in events if (s := sighting_of(e)) and not rules.cases.is_public(e.source)
+        ]
     at = T0 + timedelta(hours=lag_hours * 5)
     assert due_escalations(book.values(), at, rules) == reference_due_escalations(
         book.values(), at, rules

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.casebook import CaseState, Rules, apply_batch
-from pipeline.casebook.state import OwnerHint
 from schemas.base import Event
 from schemas.feedback import ComplaintFiled, FollowUpCallMade
 from tests.unit.casebook.casebook_events import (
@@ -208,14 +207,6 @@ def test_a_public_complaint_does_not_reopen_a_customers_closed_case(rules: Rules
     closed = the_case(fold(events, rules, []))
     public: ComplaintFiled = complaint("C-PUB", T0 + 5 * DAY).model_copy(update={"source": "nhtsa"})
     assert apply_batch([closed], [public], rules).cases == ()
-
-
-def test_a_case_without_a_market_takes_the_owner_of_its_units_market(rules: Rules) -> None:
-    opens = call(T0, "new_problem", call_id="CALL-NEW")
-    hinted = apply_batch([], [opens], rules, hints={opens.event_id: OwnerHint(market="CN")})
-    case = the_case({c.case_id: c for c in hinted.cases})
-    assert case.owner in rules.assignment.markets["CN"]
-    assert not case.owner_fallback
 
 
 def test_a_case_with_no_market_anywhere_falls_back_to_the_desk_and_says_so(rules: Rules) -> None:

@@ -9,7 +9,7 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.casebook import CaseState, Decision, Rules, apply_batch
+from pipeline.casebook import CaseState, Decision, Rules, Sighting, apply_batch, sighting_of
 from schemas.base import Event
 from schemas.tickets import TicketResolved
 from tests.unit.casebook.casebook_events import DAY, T0, complaint, confirmation, product, repair
@@ -17,20 +17,29 @@ from tests.unit.casebook.test_casebook_batch_equivalence import case_events
 
 
 def _write(events: Sequence[Event], sizes: Sequence[int], rules: Rules) -> Decision:
-    """What a single writer does: batch after batch, each from the watermark the last one left."""
+    """What a single writer does: batch after batch, each from the watermark the last one left
+    and with the sightings archived before it (as the stage loads them)."""
     book: dict[str, CaseState] = {}
+    archived: list[Sighting] = []
     result = Decision()
     watermark: datetime | None = None
     start, i = 0, 0
     while start < len(events):
         batch = events[start : start + sizes[min(i, len(sizes) - 1)]]
-        decision = apply_batch(book.values(), batch, rules, since=watermark)
+        decision = apply_batch(book.values(), batch, rules, since=watermark, sightings=archived)
         book.update((c.case_id, c) for c in decision.cases)
+        archived += _sightings(batch, rules)
         result = result.then(decision)
         latest = max(e.occurred_at for e in batch)
         watermark = latest if watermark is None else max(watermark, latest)
         start, i = start + len(batch), i + 1
     return result
+
+
+def _sightings(events: Sequence[Event], rules: Rules) -> list[Sighting]:
+    """What the stage loads for later batches: the sightings archived by these events."""
+    found = (sighting_of(e) for e in events if not rules.cases.is_public(e.source))
+    return [s for s in found if s is not None]
 
 
 def _ticket_resolved(at: datetime) -> TicketResolved:
@@ -132,6 +141,7 @@ def test_lanes_decide_what_one_writer_decides_when_no_event_is_late(
     events = sorted(events, key=lambda e: e.occurred_at)
     lane_of = _partitions(events, lanes)
     book: dict[str, CaseState] = {}
+    archived: list[Sighting] = []
     watermark: datetime | None = None
     outputs = []
     start, i = 0, 0
@@ -148,10 +158,11 @@ def test_lanes_decide_what_one_writer_decides_when_no_event_is_late(
                 if lane_of(_case_key(c)) == lane
                 or (lane == busy[0] and lane_of(_case_key(c)) not in busy)
             ]
-            decisions.append(apply_batch(held, mine, rules, since=watermark))
+            decisions.append(apply_batch(held, mine, rules, since=watermark, sightings=archived))
         for decision in decisions:
             book.update((c.case_id, c) for c in decision.cases)
             outputs.extend(decision.outputs)
+        archived += _sightings(round_events, rules)
         latest = round_events[-1].occurred_at
         watermark = latest if watermark is None else max(watermark, latest)
     # A lane's clock stops at its own events: what another lane's later events made overdue is
