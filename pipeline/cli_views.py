@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -223,8 +224,16 @@ def write_product_report(
     engine = reading_engine(settings, err)
     with session_factory(engine)() as session:
         now = read_watermark(session) or datetime.now(UTC)
-    data = build_report(engine, since=since, brand=brand, model=model, now=now)
-    path = write_report(data, fmt, out)  # type: ignore[arg-type]
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        err.print(
+            f"report: {step} ({time.monotonic() - started:.1f} s)", markup=False, highlight=False
+        )
+
+    data = build_report(engine, since=since, brand=brand, model=model, now=now, progress=progress)
+    path = write_report(data, fmt, out, progress=progress)  # type: ignore[arg-type]
+    progress(f"written, {path.stat().st_size / 1e6:.1f} MB")
     if publish:
         from producers.publisher import Publisher
         from schemas.codec import encode

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.enrichment import load_taxonomy
 from pipeline.errors import PipelineError
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.flags import flag_sections
@@ -28,31 +30,50 @@ def build_report(
     brand: str | None,
     model: str | None,
     now: datetime,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportData:
     """Everything a product team needs from the warehouse, as of ``now`` (event time).
 
     ``since`` limits the period (events from that UTC day on); open flags and open cases are
     always included, whenever they started. Read-only: one connection, one snapshot-ish pass.
+    ``progress`` hears the name of each step as it starts.
     """
     if now.tzinfo is None:
         raise ReportError("`now` must be timezone-aware, e.g. datetime.now(UTC)")
     if model is not None and brand is None:
         raise ReportError("a model filter needs its brand: pass --brand as well")
     scope = Scope(since=since, brand=brand, model=model, now=now)
+    step = progress or _quiet
     with Session(engine) as session:
+        step("defect flags")
+        flags, flag_totals = flag_sections(session, scope, load_taxonomy())
+        step("failure Pareto")
+        models, pareto_totals = pareto(session, scope)
+        step("repeat repairs")
+        repeats = repeat_repairs(session, scope)
+        step("case book and customer voice")
+        book, voice = case_book(session, scope), customer_voice(session, scope)
+        step("dealer KPIs")
+        kpis = dealer_kpis(session, scope)
         return ReportData(
             report_id=report_id(now, brand, model),
             generated_at=now,
             period_start=since,
             brand=brand,
             model=model,
-            flags=flag_sections(session, scope),
-            pareto=pareto(session, scope),
-            repeat_repairs=repeat_repairs(session, scope),
-            case_book=case_book(session, scope),
-            voice=customer_voice(session, scope),
-            kpis=dealer_kpis(session, scope),
+            flags=flags,
+            pareto=models,
+            repeat_repairs=repeats,
+            case_book=book,
+            voice=voice,
+            kpis=kpis,
+            flag_totals=flag_totals,
+            pareto_totals=pareto_totals,
         )
+
+
+def _quiet(step: str) -> None:
+    """No progress wanted."""
 
 
 def report_id(now: datetime, brand: str | None, model: str | None) -> str:

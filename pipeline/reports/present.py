@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -77,7 +77,7 @@ def when(value: date | datetime | None) -> str:
 
 def signature(flag: FlagSection) -> str:
     variant = "all variants" if flag.variant == "*" else flag.variant
-    return f"{flag.brand} {flag.model} · {variant} · {flag.component}"
+    return f"{flag.brand} {flag.model} · {variant} · {flag.component_name or flag.component}"
 
 
 def ratio(flag: FlagSection) -> str:
@@ -85,6 +85,19 @@ def ratio(flag: FlagSection) -> str:
     if flag.observed is None or not flag.expected:
         return DASH
     return f"{flag.observed / flag.expected:.1f}×"
+
+
+def cell(value: object, key: str = "", percent: Collection[str] = ()) -> str:
+    """One value of a plain KPI row: fractions named in ``percent`` as percentages."""
+    if value is None:
+        return DASH
+    if key in percent and isinstance(value, int | float):
+        return pct(float(value))
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def rate_class(rate: float | None) -> str:
@@ -114,15 +127,16 @@ def overdue_dealers(lines: Sequence[KpiLine], limit: int = 10) -> list[KpiLine]:
 
 def headline(data: ReportData) -> dict[str, str]:
     """The figures on the report's first screen, formatted."""
-    open_flags = [f for f in data.flags if f.status == "open"]
-    serious = sum(1 for f in open_flags if f.severity in ("high", "critical"))
+    totals = data.flag_totals
     repeats = data.repeat_repairs
     repeat_rate = (
         repeats.repeated / repeats.repairs_with_parts if repeats.repairs_with_parts else None
     )
     return {
-        "open_flags": str(len(open_flags)),
-        "serious_flags": str(serious),
+        "open_flags": f"{totals.open:,}",
+        "serious_flags": f"{totals.open_serious:,}",
+        "listed_open": str(sum(1 for f in data.flags if f.status == "open")),
+        "listed_closed": str(sum(1 for f in data.flags if f.status != "open")),
         "open_cases": str(data.case_book.open),
         "overdue_cases": str(data.case_book.overdue),
         "median_days": num(data.case_book.median_days_to_confirmed),

@@ -9,17 +9,27 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.reports.model import ModelPareto, ParetoBar, RepeatRate, RepeatRepairs
+from pipeline.reports.model import (
+    ModelPareto,
+    ParetoBar,
+    ParetoTotals,
+    RepeatRate,
+    RepeatRepairs,
+)
 from pipeline.reports.scope import Scope
 from pipeline.warehouse.tables import ComplaintRow, RepairPartRow, RepairRow
 
 MAX_PARETO_BARS: Final = 15
+MAX_PARETO_MODELS: Final = 6
 MAX_RATES: Final = 25
 UNSPECIFIED: Final = "unspecified"
 
 
-def pareto(session: Session, scope: Scope) -> list[ModelPareto]:
-    """Per model, repairs and complaints by component and failure mode, most frequent first."""
+def pareto(
+    session: Session, scope: Scope, models: int = MAX_PARETO_MODELS
+) -> tuple[list[ModelPareto], ParetoTotals]:
+    """The ``models`` models with most failures (repairs and complaints), each by component and
+    failure mode, most frequent first; and how many models and failures there are in all."""
     counts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )
@@ -40,8 +50,10 @@ def pareto(session: Session, scope: Scope) -> list[ModelPareto]:
     for query in (repair_q, complaint_q):
         for brand, model, comp, mode, n in session.execute(query):
             counts[(brand, model)][(comp or "UNKNOWN", mode or UNSPECIFIED)] += int(n)
-    charts = [_model_pareto(brand, model, bars) for (brand, model), bars in counts.items()]
-    return sorted(charts, key=lambda p: (-p.total, p.brand, p.model))
+    volume = {key: sum(bars.values()) for key, bars in counts.items()}
+    top = sorted(volume, key=lambda key: (-volume[key], key))[:models]
+    totals = ParetoTotals(models=len(counts), failures=sum(volume.values()))
+    return [_model_pareto(brand, model, counts[(brand, model)]) for brand, model in top], totals
 
 
 def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) -> ModelPareto:
@@ -55,7 +67,7 @@ def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) ->
                 component=component, failure_mode=mode, count=n, cumulative_share=running / total
             )
         )
-    return ModelPareto(brand=brand, model=model, total=total, bars=bars)
+    return ModelPareto(brand=brand, model=model, total=total, bars=bars, kinds=len(counts))
 
 
 def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
