@@ -46,9 +46,10 @@ def build_report(
     step = progress or _quiet
     with Session(engine) as session:
         step("defect flags")
-        flags, flag_totals = flag_sections(session, scope, load_taxonomy())
+        taxonomy = load_taxonomy()
+        flags, flag_totals = flag_sections(session, scope, taxonomy)
         step("failure Pareto")
-        models, pareto_totals = pareto(session, scope)
+        models, pareto_totals = pareto(session, scope, taxonomy)
         step("repeat repairs")
         repeats = repeat_repairs(session, scope)
         step("case book and customer voice")

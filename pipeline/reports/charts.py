@@ -167,7 +167,10 @@ def pareto_svg(pareto: ModelPareto) -> str | None:
         return None
     fig, ax = _figure(0.9 + BAR_ROW * len(bars))
     shown = list(reversed(bars))
-    labels = [_short(f"{b.component} · {b.failure_mode}", 26) for b in shown]
+    labels = [
+        _short(f"{_first_words(b.component_name or b.component)} · {b.failure_mode}", 26)
+        for b in shown
+    ]
     ax.barh(range(len(shown)), [b.count for b in shown], color=PRIMARY)
     ax.set_yticks(range(len(shown)), labels)
     for i, b in enumerate(shown):
@@ -333,6 +336,11 @@ def inline_svg(svg: str, name: str) -> str:
     # HTML knows the SVG namespace; the declarations would only look like addresses.
     svg = _NAMESPACES.sub("", svg[start:])
     return _IDS.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
+
+
+def _first_words(name: str) -> str:
+    """A component name up to its first comma or bracket: "Radiator", "Heating, …" -> "Heating"."""
+    return re.split(r"[,(]", name, maxsplit=1)[0].strip() or name
 
 
 def _count(value: float | None) -> str:

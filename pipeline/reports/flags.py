@@ -14,7 +14,7 @@ from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.model import FlagSection, FlagTotals, RecallMatch, TrendPoint
 from pipeline.reports.scope import Scope, under
 from pipeline.reports.scrub import scrub_personal_data
-from pipeline.reports.words import component_name, flag_sentence
+from pipeline.reports.words import component_name, flag_sentence, variant_text
 from pipeline.warehouse.tables import (
     ComplaintRow,
     DefectFlagRow,
@@ -96,7 +96,7 @@ def _section(
     markets = _names(evidence.get("markets"))
     units = _units(evidence)
     name = component_name(flag.component, taxonomy)
-    variant = "all variants" if flag.variant == ANY else flag.variant
+    variant = variant_text(flag.variant)
     shown = window_observed if window_observed is not None else observed
     return FlagSection(
         flag_id=flag.flag_id,

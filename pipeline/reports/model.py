@@ -80,6 +80,7 @@ class ParetoBar(_Value):
     failure_mode: str
     count: int
     cumulative_share: float
+    component_name: str = ""
 
 
 class ModelPareto(_Value):

@@ -11,6 +11,7 @@ from typing import Final
 
 from pipeline.output import printable
 from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
+from pipeline.reports.words import variant_text
 
 PIVOT_MONTHS: Final = 6
 PIVOT_ROWS: Final = 15
@@ -76,7 +77,7 @@ def when(value: date | datetime | None) -> str:
 
 
 def signature(flag: FlagSection) -> str:
-    variant = "all variants" if flag.variant == "*" else flag.variant
+    variant = variant_text(flag.variant)
     return f"{flag.brand} {flag.model} · {variant} · {flag.component_name or flag.component}"
 
 

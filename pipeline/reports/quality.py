@@ -9,6 +9,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.model import (
     ModelPareto,
     ParetoBar,
@@ -17,6 +18,7 @@ from pipeline.reports.model import (
     RepeatRepairs,
 )
 from pipeline.reports.scope import Scope
+from pipeline.reports.words import component_name
 from pipeline.warehouse.tables import ComplaintRow, RepairPartRow, RepairRow
 
 MAX_PARETO_BARS: Final = 15
@@ -26,7 +28,10 @@ UNSPECIFIED: Final = "unspecified"
 
 
 def pareto(
-    session: Session, scope: Scope, models: int = MAX_PARETO_MODELS
+    session: Session,
+    scope: Scope,
+    taxonomy: Taxonomy | None = None,
+    models: int = MAX_PARETO_MODELS,
 ) -> tuple[list[ModelPareto], ParetoTotals]:
     """The ``models`` models with most failures (repairs and complaints), each by component and
     failure mode, most frequent first; and how many models and failures there are in all."""
@@ -53,10 +58,13 @@ def pareto(
     volume = {key: sum(bars.values()) for key, bars in counts.items()}
     top = sorted(volume, key=lambda key: (-volume[key], key))[:models]
     totals = ParetoTotals(models=len(counts), failures=sum(volume.values()))
-    return [_model_pareto(brand, model, counts[(brand, model)]) for brand, model in top], totals
+    charts = [_model_pareto(brand, model, counts[(brand, model)], taxonomy) for brand, model in top]
+    return charts, totals
 
 
-def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) -> ModelPareto:
+def _model_pareto(
+    brand: str, model: str, counts: dict[tuple[str, str], int], taxonomy: Taxonomy | None
+) -> ModelPareto:
     total = sum(counts.values())
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     bars, running = [], 0
@@ -64,7 +72,11 @@ def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) ->
         running += n
         bars.append(
             ParetoBar(
-                component=component, failure_mode=mode, count=n, cumulative_share=running / total
+                component=component,
+                failure_mode=mode,
+                count=n,
+                cumulative_share=running / total,
+                component_name=component_name(component, taxonomy),
             )
         )
     return ModelPareto(brand=brand, model=model, total=total, bars=bars, kinds=len(counts))

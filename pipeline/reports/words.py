@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Final
 
+from pipeline.detection.model import ANY, MARKET_SEPARATOR
 from pipeline.enrichment.taxonomy import Taxonomy, normalise_component
 
 KTH_IN_WINDOW: Final = re.compile(r"^baseline_(\d+)_in_(\d+)d$")
@@ -87,6 +88,14 @@ def method_meaning(method: str) -> str:
             f"within {kth.group(2)} days. A simple yardstick the other methods must beat."
         )
     return METHODS.get(method, "A detector this report has no description of.")
+
+
+def variant_text(variant: str) -> str:
+    """``*`` as "all variants", a market signature ``rev B@JP`` as "rev B, units in JP"."""
+    if variant == ANY:
+        return "all variants"
+    name, separator, market = variant.partition(MARKET_SEPARATOR)
+    return f"{name}, units in {market}" if separator else variant
 
 
 def component_name(code: str, taxonomy: Taxonomy | None) -> str:

@@ -1,0 +1,228 @@
+"""Real complaints (Chinese CSV and NHTSA slices) to an HTML report a phone and a desktop show.
+
+The files are read by the importers' own readers and written by the worker's batch processor
+and detector (the path `aftersales import` feeds through Kafka), without a broker: the report,
+not the transport, is under test here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, union
+from sqlalchemy.orm import Session
+
+from pipeline.config import Settings
+from pipeline.detector import DetectionRunner
+from pipeline.reports import ReportData, build_report, write_report
+from pipeline.service import BatchProcessor
+from pipeline.stages import build_detector, build_stages
+from pipeline.triage import Message
+from pipeline.warehouse.tables import ComplaintRow, DefectFlagRow, RepairRow, SignatureCountRow
+from pipeline.warehouse.watermark import read_watermark
+from producers.sources.mapped_csv import load_mapping, mapping_path, read_mapped_csv
+from producers.sources.nhtsa import read_complaints, read_recalls
+from producers.sources.report import Skipped
+from schemas.codec import encode
+from schemas.events import FAMILY_OF_TYPE
+from schemas.keys import event_key
+from schemas.topics import Topics
+from tests.e2e.test_report_screenshot import chromium
+
+pytestmark = pytest.mark.e2e
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CHINESE = (
+    FIXTURES / "cn" / "cn_car_complaints_slice.csv",
+    FIXTURES / "cn" / "cn_car_complaints_two_flagged_signatures.csv",
+)
+NHTSA = (
+    FIXTURES / "nhtsa" / "FLAT_CMPL_toyota_ford_tesla_slice.txt",
+    FIXTURES / "nhtsa" / "FLAT_CMPL_week_2024-02-19_first100.txt",
+)
+RECALLS = FIXTURES / "nhtsa" / "FLAT_RCL_toyota_ford_tesla_slice.txt"
+MAX_BYTES = 5_000_000
+PHONE = 390
+PHONE_MIN_TEXT_PX = 9.0
+TOPICS = Topics()
+
+
+def import_real_files(engine: Engine) -> int:
+    """Every usable row of the fixtures through the worker's stages, then detection until it
+    has nothing left to judge; the number of events."""
+    mapping = load_mapping(mapping_path("cn_car_complaints"))
+    events = [e for path in CHINESE for e in read_mapped_csv(path, mapping)]
+    events += [e for path in NHTSA for e in read_complaints(path)]
+    events += list(read_recalls(RECALLS))
+    usable = [e for e in events if not isinstance(e, Skipped)]
+    settings = Settings()
+    enrich, stages = build_stages(settings)
+    processor = BatchProcessor(engine, TOPICS, stages=stages, enrich=enrich)
+    messages = [
+        Message(TOPICS.name(FAMILY_OF_TYPE[e.event_type]), 0, offset, event_key(e), encode(e))
+        for offset, e in enumerate(usable)
+    ]
+    for start in range(0, len(messages), 500):
+        processor.process(messages[start : start + 500])
+    detector = DetectionRunner(engine, build_detector(settings))
+    for _ in range(20):
+        if not detector.run().stats:
+            break
+    return len(usable)
+
+
+def _window_count(session: Session, flag: DefectFlagRow, first: date, last: date) -> int:
+    t = SignatureCountRow
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(t.n), 0)).where(
+                t.brand == flag.brand,
+                t.model == flag.model,
+                t.variant == flag.variant,
+                t.component == flag.component,
+                t.day >= first,
+                t.day <= last,
+            )
+        )
+        or 0
+    )
+
+
+def _chart_texts(html: str) -> list[list[str]]:
+    charts = re.findall(r"<svg .*?</svg>", html, flags=re.DOTALL)
+    return [re.findall(r"<text[^>]*>(.*?)</text>", chart, flags=re.DOTALL) for chart in charts]
+
+
+@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
+def test_real_complaints_make_a_small_report_whose_numbers_and_charts_match_the_warehouse(
+    warehouse: Engine, tmp_path: Path
+) -> None:
+    assert import_real_files(warehouse) > 600
+    with Session(warehouse) as session:
+        now = read_watermark(session)
+        assert now is not None
+        open_flags = session.scalars(
+            select(DefectFlagRow).where(DefectFlagRow.status == "open")
+        ).all()
+        models = session.scalar(
+            select(func.count()).select_from(
+                union(
+                    select(ComplaintRow.brand, ComplaintRow.model),
+                    select(RepairRow.brand, RepairRow.model),
+                ).subquery()
+            )
+        )
+        windows = {
+            f.flag_id: _window_count(
+                session,
+                f,
+                date.fromisoformat(f.evidence["peak_day"])
+                - timedelta(f.evidence["window_days"] - 1),
+                date.fromisoformat(f.evidence["peak_day"]),
+            )
+            for f in open_flags
+        }
+
+    data = build_report(warehouse, since=None, brand=None, model=None, now=now)
+    path = write_report(data, "html", tmp_path / "out")
+    html = path.read_text(encoding="utf-8")
+
+    assert path.stat().st_size <= MAX_BYTES
+    _numbers_are_the_warehouses(data, html, open_flags, windows, models)
+    _charts_hold_their_names_as_text(data, html)
+    charts = len(_chart_texts(html))
+    for width in (1200, PHONE):
+        dom = rendered(path, width, tmp_path / f"profile-{width}")
+        assert f'data-charts="ok:{charts}/{charts}"' in dom, width
+        page_width = re.search(r'data-page-width="(\d+)"', dom)
+        assert page_width is not None
+        assert int(page_width.group(1)) <= width, "the page scrolls sideways"
+        text_px = re.search(r'data-chart-text-px="([\d.]+)"', dom)
+        assert text_px is not None
+        assert float(text_px.group(1)) >= PHONE_MIN_TEXT_PX, width
+
+
+def rendered(report: Path, width: int, profile: Path) -> str:
+    """The report's self-check attributes after Chromium laid it out ``width`` px wide.
+
+    Headless Chromium's window is at least 500 px wide, so a phone is a frame of that width
+    in a page that copies the self-check out of it once it has loaded.
+    """
+    frame = report.with_name(f"at-{width}.html")
+    frame.write_text(
+        f"""<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="{report.name}" style="width:{width}px;height:2000px;border:0"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", function () {{
+  var inner = this.contentDocument.documentElement;
+  setTimeout(function () {{
+    ["data-charts", "data-chart-text-px", "data-page-width"].forEach(function (name) {{
+      document.body.setAttribute(name, inner.getAttribute(name));
+    }});
+  }}, 0);
+}});
+</script></body></html>""",
+        encoding="utf-8",
+    )
+    run = chromium(
+        profile,
+        "--allow-file-access-from-files",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+        f"--window-size={max(width, 500)},2000",
+        frame.as_uri(),
+    )
+    assert [line for line in run.stderr.splitlines() if ":CONSOLE" in line] == []
+    body = re.search(r"<body[^>]*>", run.stdout)
+    assert body is not None, run.stdout[:500]
+    return body.group(0)
+
+
+def _numbers_are_the_warehouses(
+    data: ReportData,
+    html: str,
+    open_flags: list[DefectFlagRow],
+    windows: dict[str, int],
+    models: int | None,
+) -> None:
+    serious = sum(1 for f in open_flags if f.severity in ("high", "critical"))
+    assert len(open_flags) >= 2
+    assert (data.flag_totals.open, data.flag_totals.open_serious) == (len(open_flags), serious)
+    listed = [f for f in data.flags if f.status == "open"]
+    assert f"Top {len(listed)} of {len(open_flags)} open flags ({serious} high or critical)" in html
+    assert [f.status for f in data.flags[: len(listed)]] == ["open"] * len(listed)
+    assert [f.score for f in listed] == sorted((f.score for f in listed), reverse=True)
+    assert data.pareto_totals.models == models
+    assert f"of {models} models" in html
+    for flag in listed:
+        in_window = sum(p.in_window for p in flag.trend)
+        # The detector judged after the last import: its count, the chart's and the
+        # warehouse's are one number.
+        assert flag.window_observed == in_window == windows[flag.flag_id] == flag.observed
+        article = re.search(
+            rf'<article [^>]*id="flag-{flag.flag_id}" data-observed="(\d+)">(.*?)</article>',
+            html,
+            flags=re.DOTALL,
+        )
+        assert article is not None
+        assert int(article.group(1)) == in_window
+        assert f'observed <b class="observed">{in_window}</b>' in article.group(2)
+        chart = _chart_texts(article.group(2))
+        assert len(chart) == 1
+        assert f"{in_window} in window · expected" in " ".join(chart[0])
+        assert flag.summary.startswith(f"{flag.component_name} on {flag.brand} {flag.model}")
+        assert f"{in_window} complaints in the 365 days" in flag.summary
+
+
+def _charts_hold_their_names_as_text(data: ReportData, html: str) -> None:
+    texts = " ".join(" ".join(t) for t in _chart_texts(html))
+    for model in data.pareto:
+        assert f"{model.brand} {model.model}: {model.total} failures" in texts
+    assert "哈弗 哈弗H6" in texts
+    assert "<image" not in html
+    assert "<img" not in html
+    assert "data:" not in html
