@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.reports import UnknownReportFormat, report_summary, write_report
+from pipeline.reports import Extras, KpiTable, UnknownReportFormat, report_summary, write_report
 from pipeline.reports.charts import all_charts, rates_svg
 from pipeline.reports.model import (
     CaseBookSection,
@@ -154,3 +154,52 @@ def test_charts_keep_names_in_any_script_as_text_for_the_readers_fonts() -> None
     assert re.search(r"<text[^>]*>宁波供应商</text>", svg)
     assert "font-family: 'DejaVu" not in svg
     assert "Noto Sans CJK SC" in svg
+
+
+def test_kpi_tables_and_flag_details_plug_into_html_and_markdown(tmp_path: Path) -> None:
+    kpis = KpiTable(
+        title="Time to first response by market",
+        columns=[("market", "Market"), ("median_hours", "Median hours"), ("share", "Within SLA")],
+        rows=[{"market": "DE", "median_hours": 3.25, "share": 0.875}, {"market": "FR"}],
+        percent=["share"],
+    )
+    asked: list[str] = []
+
+    def detail(flag_id: str) -> dict[str, Any]:
+        asked.append(flag_id)
+        return {"flag_id": flag_id, "verbatims": ["默认 text"]}
+
+    extras = Extras(kpi_tables=[kpis], flag_detail=detail)
+    html = write_report(report(), "html", tmp_path, extras=extras).read_text(encoding="utf-8")
+    markdown = write_report(report(), "md", tmp_path, extras=extras).read_text(encoding="utf-8")
+
+    assert asked == ["F1", "F1"]
+    written = json.loads((tmp_path / "flags" / "F1.json").read_text(encoding="utf-8"))
+    assert written == {"flag_id": "F1", "verbatims": ["默认 text"]}
+    assert '<a href="flags/F1.json">' in html
+    assert "(flags/F1.json)" in markdown
+    assert '<td>DE</td><td class="n">3.2</td><td class="n">87.5 %</td>' in html
+    assert "| DE | 3.2 | 87.5 % |" in markdown
+    assert "| FR | – | – |" in markdown
+
+
+def test_flag_detail_files_written_beforehand_are_linked(tmp_path: Path) -> None:
+    (tmp_path / "flags").mkdir()
+    (tmp_path / "flags" / "F1.json").write_text("{}", encoding="utf-8")
+
+    html = write_report(report(), "html", tmp_path).read_text(encoding="utf-8")
+    bare = write_report(report(), "html", tmp_path / "elsewhere").read_text(encoding="utf-8")
+
+    assert '<a href="flags/F1.json">' in html
+    assert "flags/F1.json" not in bare
+
+
+def test_the_glossary_explains_every_method_the_flags_use() -> None:
+    data = report(flags=[flag(), flag(flag_id="F2", method="complaint_signal")])
+
+    html = render_html(data, {})
+
+    glossary = html[html.index('id="glossary"') :]
+    assert "Method: cusum" in glossary
+    assert "Method: complaint signal" in glossary
+    assert "Observed / expected" in glossary
