@@ -1,8 +1,8 @@
 """Real complaints (Chinese CSV and NHTSA slices) to an HTML report a phone and a desktop show.
 
 The files are read by the importers' own readers and written by the worker's batch processor
-and detector (the path `aftersales import` feeds through Kafka), without a broker: the report,
-not the transport, is under test here.
+and detector (the path `aftersales import` feeds through Kafka; tests/e2e/test_import.py runs that
+one), without a broker: the report, not the transport, is under test here.
 """
 
 from __future__ import annotations
@@ -15,21 +15,10 @@ import pytest
 from sqlalchemy import Engine, func, select, union
 from sqlalchemy.orm import Session
 
-from pipeline.config import Settings
-from pipeline.detector import DetectionRunner
+from bench.report_build import archive_and_detect, real_events
 from pipeline.reports import ReportData, build_report, write_report
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
 from pipeline.warehouse.tables import ComplaintRow, DefectFlagRow, RepairRow, SignatureCountRow
 from pipeline.warehouse.watermark import read_watermark
-from producers.sources.mapped_csv import load_mapping, mapping_path, read_mapped_csv
-from producers.sources.nhtsa import read_complaints, read_recalls
-from producers.sources.report import Skipped
-from schemas.codec import encode
-from schemas.events import FAMILY_OF_TYPE
-from schemas.keys import event_key
-from schemas.topics import Topics
 from tests.e2e.test_report_screenshot import chromium
 
 pytestmark = pytest.mark.e2e
@@ -47,31 +36,6 @@ RECALLS = FIXTURES / "nhtsa" / "FLAT_RCL_toyota_ford_tesla_slice.txt"
 MAX_BYTES = 5_000_000
 PHONE = 390
 PHONE_MIN_TEXT_PX = 9.0
-TOPICS = Topics()
-
-
-def import_real_files(engine: Engine) -> int:
-    """Every usable row of the fixtures through the worker's stages, then detection until it
-    has nothing left to judge; the number of events."""
-    mapping = load_mapping(mapping_path("cn_car_complaints"))
-    events = [e for path in CHINESE for e in read_mapped_csv(path, mapping)]
-    events += [e for path in NHTSA for e in read_complaints(path)]
-    events += list(read_recalls(RECALLS))
-    usable = [e for e in events if not isinstance(e, Skipped)]
-    settings = Settings()
-    enrich, stages = build_stages(settings)
-    processor = BatchProcessor(engine, TOPICS, stages=stages, enrich=enrich)
-    messages = [
-        Message(TOPICS.name(FAMILY_OF_TYPE[e.event_type]), 0, offset, event_key(e), encode(e))
-        for offset, e in enumerate(usable)
-    ]
-    for start in range(0, len(messages), 500):
-        processor.process(messages[start : start + 500])
-    detector = DetectionRunner(engine, build_detector(settings))
-    for _ in range(20):
-        if not detector.run().stats:
-            break
-    return len(usable)
 
 
 def _window_count(session: Session, flag: DefectFlagRow, first: date, last: date) -> int:
@@ -100,7 +64,9 @@ def _chart_texts(html: str) -> list[list[str]]:
 def test_real_complaints_make_a_small_report_whose_numbers_and_charts_match_the_warehouse(
     warehouse: Engine, tmp_path: Path
 ) -> None:
-    assert import_real_files(warehouse) > 600
+    events = real_events(CHINESE, NHTSA, [RECALLS])
+    assert len(events) > 600
+    archive_and_detect(warehouse, events)
     with Session(warehouse) as session:
         now = read_watermark(session)
         assert now is not None
