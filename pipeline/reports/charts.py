@@ -44,6 +44,7 @@ TEXT: Final = 11
 TITLE: Final = 12
 BAR_ROW: Final = 0.34
 PARETO_BARS: Final = 10
+SHORT_NAME: Final = 22
 RATE_BARS: Final = 12
 VOICE_MARKETS: Final = 15
 FONTS: Final = (
@@ -154,7 +155,7 @@ def trend_svg(flag: FlagSection) -> str | None:
         if flag.shown_observed is not None
         else "failures per week"
     )
-    ax.set_title(title, loc="left", fontsize=TITLE)
+    _title(fig, title)
     fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=TEXT - 1)
     return _svg(fig, f"Weekly failures of {flag.brand} {flag.model}: {title}")
 
@@ -168,7 +169,7 @@ def pareto_svg(pareto: ModelPareto) -> str | None:
     fig, ax = _figure(0.9 + BAR_ROW * len(bars))
     shown = list(reversed(bars))
     labels = [
-        _short(f"{_first_words(b.component_name or b.component)} · {b.failure_mode}", 26)
+        _short(f"{_short_name(b.component_name or b.component)} · {_words(b.failure_mode)}", 26)
         for b in shown
     ]
     ax.barh(range(len(shown)), [b.count for b in shown], color=PRIMARY)
@@ -186,7 +187,7 @@ def pareto_svg(pareto: ModelPareto) -> str | None:
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
     title = _short(f"{pareto.brand} {pareto.model}", 30)
-    ax.set_title(f"{title}: {pareto.total} failures", loc="left", fontsize=TITLE)
+    _title(fig, f"{title}: {pareto.total} failures")
     return _svg(fig, f"Most frequent failures of {pareto.brand} {pareto.model}")
 
 
@@ -210,7 +211,7 @@ def rates_svg(rates: Sequence[RepeatRate], title: str) -> str | None:
     ax.set_xticks([0, 0.5, 1])
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
     ax.grid(axis="y", visible=False)
-    ax.set_title(_short(title, 40), loc="left", fontsize=TITLE)
+    _title(fig, _short(title, 40))
     return _svg(fig, title)
 
 
@@ -227,7 +228,7 @@ def case_age_svg(book: CaseBookSection) -> str | None:
     )
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     ax.set_ylabel("open cases")
-    ax.set_title("Open complaint cases by age", loc="left", fontsize=TITLE)
+    _title(fig, "Open complaint cases by age")
     return _svg(fig, "Open complaint cases by age")
 
 
@@ -262,7 +263,7 @@ def nps_svg(voice: CustomerVoice) -> str | None:
     ax.set_xticks([-100, -50, 0, 50, 100])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
-    ax.set_title("NPS by market (answers)", loc="left", fontsize=TITLE)
+    _title(fig, "NPS by market (answers)")
     return _svg(fig, "NPS by market over the period")
 
 
@@ -289,8 +290,13 @@ def dealers_svg(dealers: Sequence[KpiLine]) -> str | None:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
-    ax.set_title("Repeat-repair rate, worst dealers", loc="left", fontsize=TITLE)
+    _title(fig, "Repeat-repair rate, worst dealers")
     return _svg(fig, "Dealers with the highest repeat-repair rate and their genuine-parts share")
+
+
+def _title(fig: Figure, text: str) -> None:
+    """A title from the figure's left edge: long axis labels do not push it off the chart."""
+    fig.suptitle(text, x=0.02, ha="left", fontsize=TITLE, color=INK)
 
 
 def _figure(height: float) -> tuple[Figure, Axes]:
@@ -338,9 +344,17 @@ def inline_svg(svg: str, name: str) -> str:
     return _IDS.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
 
 
-def _first_words(name: str) -> str:
-    """A component name up to its first comma or bracket: "Radiator", "Heating, …" -> "Heating"."""
-    return re.split(r"[,(]", name, maxsplit=1)[0].strip() or name
+def _short_name(name: str) -> str:
+    """A component name for a tick label: its last part ("Heating … › Fan motor" -> "Fan
+    motor"), and a long name up to its first comma or bracket."""
+    last = name.rsplit("›", 1)[-1].strip()
+    if len(last) <= SHORT_NAME:
+        return last
+    return re.split(r"[,(]", last, maxsplit=1)[0].strip() or last
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
 
 
 def _count(value: float | None) -> str:
