@@ -231,7 +231,15 @@ def write_product_report(
             f"report: {step} ({time.monotonic() - started:.1f} s)", markup=False, highlight=False
         )
 
-    data = build_report(engine, since=since, brand=brand, model=model, now=now, progress=progress)
+    data = build_report(
+        engine,
+        since=since,
+        brand=brand,
+        model=model,
+        now=now,
+        progress=progress,
+        complete=fmt == "json",
+    )
     path = write_report(data, fmt, out, progress=progress)  # type: ignore[arg-type]
     progress(f"written, {path.stat().st_size / 1e6:.1f} MB")
     if publish:

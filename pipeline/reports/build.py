@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from pipeline.enrichment import load_taxonomy
 from pipeline.errors import PipelineError
 from pipeline.reports.dealers import dealer_kpis
-from pipeline.reports.flags import flag_sections
+from pipeline.reports.flags import MAX_FLAGS, flag_sections
 from pipeline.reports.model import ReportData
-from pipeline.reports.quality import pareto, repeat_repairs
+from pipeline.reports.quality import MAX_PARETO_MODELS, MAX_RATES, pareto, repeat_repairs
 from pipeline.reports.scope import Scope
 from pipeline.reports.voice import case_book, customer_voice
 
@@ -31,12 +31,15 @@ def build_report(
     model: str | None,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    complete: bool = False,
 ) -> ReportData:
     """Everything a product team needs from the warehouse, as of ``now`` (event time).
 
     ``since`` limits the period (events from that UTC day on); open flags and open cases are
     always included, whenever they started. Read-only: one connection, one snapshot-ish pass.
-    ``progress`` hears the name of each step as it starts.
+    ``progress`` hears the name of each step as it starts. Rankings hold their top entries
+    (25 flags, 6 models, 25 parts and suppliers) beside their true totals; ``complete`` keeps
+    every entry, for the JSON report that other tools read.
     """
     if now.tzinfo is None:
         raise ReportError("`now` must be timezone-aware, e.g. datetime.now(UTC)")
@@ -47,11 +50,15 @@ def build_report(
     with Session(engine) as session:
         step("defect flags")
         taxonomy = load_taxonomy()
-        flags, flag_totals = flag_sections(session, scope, taxonomy)
+        flags, flag_totals = flag_sections(
+            session, scope, taxonomy, None if complete else MAX_FLAGS
+        )
         step("failure Pareto")
-        models, pareto_totals = pareto(session, scope, taxonomy)
+        models, pareto_totals = pareto(
+            session, scope, taxonomy, None if complete else MAX_PARETO_MODELS
+        )
         step("repeat repairs")
-        repeats = repeat_repairs(session, scope)
+        repeats = repeat_repairs(session, scope, None if complete else MAX_RATES)
         step("case book and customer voice")
         book, voice = case_book(session, scope), customer_voice(session, scope)
         step("dealer KPIs")

@@ -36,9 +36,12 @@ Verbatim = tuple[str | None, str | None, str | None, str | None]
 
 
 def flag_sections(
-    session: Session, scope: Scope, taxonomy: Taxonomy | None = None, limit: int = MAX_FLAGS
+    session: Session,
+    scope: Scope,
+    taxonomy: Taxonomy | None = None,
+    limit: int | None = MAX_FLAGS,
 ) -> tuple[list[FlagSection], FlagTotals]:
-    """The ``limit`` top flags (open ones first, each by score) and the true totals behind them.
+    """The ``limit`` top flags (open ones first, each by score; None: all) and the true totals.
 
     Flags are the open ones and those closed within the period (the last 90 days without one).
     """

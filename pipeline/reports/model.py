@@ -124,6 +124,9 @@ class RepeatRepairs(_Value):
     by_part: list[RepeatRate]
     by_supplier: list[RepeatRate]
     by_genuine: list[RepeatRate]
+    parts: int = 0
+    """Part numbers in all; ``by_part`` holds the worst of them."""
+    suppliers: int = 0
 
 
 class AgeBucket(_Value):

@@ -36,6 +36,8 @@ class Pivot:
 
     months: list[str]
     rows: list[tuple[str, int, list[VoicePoint | None]]]
+    keys: int = 0
+    """Keys in all; ``rows`` holds those with most answers."""
 
 
 def pivot(
@@ -57,6 +59,7 @@ def pivot(
         rows=[
             ((labels or {}).get(k, k), volume[k], [cells.get((k, m)) for m in latest]) for k in keys
         ],
+        keys=len(volume),
     )
 
 

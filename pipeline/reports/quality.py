@@ -31,10 +31,10 @@ def pareto(
     session: Session,
     scope: Scope,
     taxonomy: Taxonomy | None = None,
-    models: int = MAX_PARETO_MODELS,
+    models: int | None = MAX_PARETO_MODELS,
 ) -> tuple[list[ModelPareto], ParetoTotals]:
-    """The ``models`` models with most failures (repairs and complaints), each by component and
-    failure mode, most frequent first; and how many models and failures there are in all."""
+    """The ``models`` models with most failures (repairs and complaints; None: all), each by
+    component and failure mode, most frequent first; and how many models and failures in all."""
     counts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )
@@ -82,7 +82,7 @@ def _model_pareto(
     return ModelPareto(brand=brand, model=model, total=total, bars=bars, kinds=len(counts))
 
 
-def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
+def repeat_repairs(session: Session, scope: Scope, limit: int | None = MAX_RATES) -> RepeatRepairs:
     """How often a repair fitted with a part, supplier or genuine/non-genuine part was repeated.
 
     A repair counts once per key however many such parts it fitted; it is repeated when a later
@@ -106,12 +106,16 @@ def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
         keyed = ((str(e), key(p, s, bool(g))) for e, p, s, g in parts)
         return repeat_rates(keyed, repeated)
 
+    by_part = rates(lambda part, _s, _g: part)
+    by_supplier = rates(lambda _p, supplier, _g: supplier)
     return RepeatRepairs(
         repairs_with_parts=len(fitted),
         repeated=len(fitted & repeated),
-        by_part=rates(lambda part, _s, _g: part)[:MAX_RATES],
-        by_supplier=rates(lambda _p, supplier, _g: supplier)[:MAX_RATES],
+        by_part=by_part[:limit],
+        by_supplier=by_supplier[:limit],
         by_genuine=rates(lambda _p, _s, genuine: "genuine" if genuine else "non-genuine"),
+        parts=len(by_part),
+        suppliers=len(by_supplier),
     )
 
 

@@ -21,6 +21,9 @@ from pipeline.reports import (
     report_summary,
     write_report,
 )
+from pipeline.reports.flags import flag_sections
+from pipeline.reports.quality import pareto, repeat_repairs
+from pipeline.reports.scope import Scope
 from pipeline.warehouse.tables import (
     CaseRow,
     ComplaintRow,
@@ -468,3 +471,25 @@ def test_summary_is_small_and_fits_the_published_event(warehouse: Engine) -> Non
     assert len(json.dumps(summary)) < 2000
     assert event.summary == summary
     assert event.period_start == datetime(2024, 3, 1, tzinfo=UTC)
+
+
+@both_warehouses()
+def test_rankings_keep_their_top_and_the_true_totals_and_json_keeps_everything(
+    warehouse: Engine,
+) -> None:
+    seed_known_warehouse(warehouse)
+    scope = Scope(since=SINCE, brand=None, model=None, now=NOW)
+
+    with Session(warehouse) as session:
+        top, totals = flag_sections(session, scope, limit=1)
+        models, pareto_totals = pareto(session, scope, models=1)
+        repeats = repeat_repairs(session, scope, limit=1)
+    complete = build_report(warehouse, since=SINCE, brand=None, model=None, now=NOW, complete=True)
+
+    assert [f.flag_id for f in top] == ["F1"]
+    assert totals == FlagTotals(open=2, open_serious=1, closed=1)
+    assert [(p.model, p.total) for p in models] == [("Cool 3000", 14)]
+    assert pareto_totals == ParetoTotals(models=2, failures=15)
+    assert (len(repeats.by_part), repeats.parts, repeats.suppliers) == (1, 3, 2)
+    assert [f.flag_id for f in complete.flags] == ["F1", "F2", "F4"]
+    assert len(complete.pareto) == 2
