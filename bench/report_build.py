@@ -51,10 +51,12 @@ def real_events(
 ) -> list[InboundEvent]:
     """Every usable row of the files, as their importers read them."""
     mapping = load_mapping(mapping_path("cn_car_complaints"))
-    items: list[object] = [item for path in chinese for item in read_mapped_csv(path, mapping)]
+    items: list[InboundEvent | Skipped] = [
+        item for path in chinese for item in read_mapped_csv(path, mapping)
+    ]
     items += [item for path in nhtsa for item in read_complaints(path)]
     items += [item for path in recalls for item in read_recalls(path)]
-    return [item for item in items if not isinstance(item, Skipped)]  # type: ignore[misc]
+    return [item for item in items if not isinstance(item, Skipped)]
 
 
 def archive_and_detect(engine: Engine, events: Sequence[InboundEvent]) -> None:

@@ -8,6 +8,7 @@ one), without a broker: the report, not the transport, is under test here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -151,7 +152,7 @@ document.getElementById("f").addEventListener("load", function () {{
 def _numbers_are_the_warehouses(
     data: ReportData,
     html: str,
-    open_flags: list[DefectFlagRow],
+    open_flags: Sequence[DefectFlagRow],
     windows: dict[str, int],
     models: int | None,
 ) -> None:
