@@ -60,7 +60,7 @@ def build_report(
         step("repeat repairs")
         repeats = repeat_repairs(session, scope, None if complete else MAX_RATES)
         step("case book and customer voice")
-        book, voice = case_book(session, scope), customer_voice(session, scope)
+        book, voice = case_book(session, scope), customer_voice(session, scope, taxonomy)
         step("dealer KPIs")
         kpis = dealer_kpis(session, scope)
         return ReportData(

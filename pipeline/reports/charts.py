@@ -244,6 +244,11 @@ def nps_svg(voice: CustomerVoice) -> str | None:
     markets = sorted(answers, key=lambda m: (-answers[m], m))[:VOICE_MARKETS]
     if not markets:
         return None
+    shown = (
+        f"{len(markets)} of {len(answers)} with most answers, "
+        if len(answers) > len(markets)
+        else ""
+    )
     fig, ax = _figure(0.9 + BAR_ROW * len(markets))
     markets.reverse()
     scores = [promoters[m] / answers[m] for m in markets]
@@ -263,7 +268,7 @@ def nps_svg(voice: CustomerVoice) -> str | None:
     ax.set_xticks([-100, -50, 0, 50, 100])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
-    _title(fig, "NPS by market (answers)")
+    _title(fig, f"NPS by market ({shown}answers)")
     return _svg(fig, "NPS by market over the period")
 
 

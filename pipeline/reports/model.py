@@ -169,6 +169,7 @@ class Theme(_Value):
     component: str
     failure_mode: str
     count: int
+    component_name: str = ""
 
 
 class CustomerVoice(_Value):

@@ -84,13 +84,6 @@ def signature(flag: FlagSection) -> str:
     return f"{flag.brand} {flag.model} · {variant} · {flag.component_name or flag.component}"
 
 
-def ratio(flag: FlagSection) -> str:
-    """Observed over expected, as "4.2×", when the detector said both."""
-    if flag.observed is None or not flag.expected:
-        return DASH
-    return f"{flag.observed / flag.expected:.1f}×"
-
-
 def cell(value: object, key: str = "", percent: Collection[str] = ()) -> str:
     """One value of a plain KPI row: fractions named in ``percent`` as percentages."""
     if value is None:

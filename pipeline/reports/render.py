@@ -200,7 +200,6 @@ def _environment(kind: Literal["html", "md"]) -> Environment:
         num=present.num,
         when=present.when,
         signature=present.signature,
-        ratio=present.ratio,
         rate_class=present.rate_class,
         nps_class=present.nps_class,
         method_name=words.method_name,

@@ -11,8 +11,10 @@ from typing import Final
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.model import AgeBucket, CaseBookSection, CustomerVoice, Theme, VoicePoint
 from pipeline.reports.scope import Scope, top_level
+from pipeline.reports.words import component_name
 from pipeline.warehouse.tables import CaseRow, ComplaintRow, FeedbackRow, UnitRow
 
 THEMES_PER_LANGUAGE: Final = 5
@@ -21,7 +23,9 @@ OPEN_STATUSES: Final = ("open", "escalated")
 Score = tuple[str, str, int | None, int | None]
 
 
-def customer_voice(session: Session, scope: Scope) -> CustomerVoice:
+def customer_voice(
+    session: Session, scope: Scope, taxonomy: Taxonomy | None = None
+) -> CustomerVoice:
     query = select(
         FeedbackRow.market, FeedbackRow.dealer_id, FeedbackRow.occurred_at, FeedbackRow.csat,
         FeedbackRow.nps,
@@ -40,7 +44,7 @@ def customer_voice(session: Session, scope: Scope) -> CustomerVoice:
         nps=net_promoter_score(nps),
         by_market=monthly_scores(by_market),
         by_dealer=monthly_scores(by_dealer),
-        themes=_themes(session, scope),
+        themes=_themes(session, scope, taxonomy),
     )
 
 
@@ -74,7 +78,7 @@ def monthly_scores(scores: Iterable[Score]) -> list[VoicePoint]:
     return points
 
 
-def _themes(session: Session, scope: Scope) -> list[Theme]:
+def _themes(session: Session, scope: Scope, taxonomy: Taxonomy | None) -> list[Theme]:
     component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
     query = select(ComplaintRow.language, component, ComplaintRow.failure_mode, func.count())
     query = query.group_by(ComplaintRow.language, component, ComplaintRow.failure_mode)
@@ -88,7 +92,13 @@ def _themes(session: Session, scope: Scope) -> list[Theme]:
     for (language, comp, mode), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if len(per_language[language]) < THEMES_PER_LANGUAGE:
             per_language[language].append(
-                Theme(language=language, component=comp, failure_mode=mode, count=n)
+                Theme(
+                    language=language,
+                    component=comp,
+                    failure_mode=mode,
+                    count=n,
+                    component_name=component_name(comp, taxonomy),
+                )
             )
     by_volume = sorted(per_language.items(), key=lambda kv: (-sum(t.count for t in kv[1]), kv[0]))
     return [theme for _, themes in by_volume for theme in themes]
