@@ -129,6 +129,9 @@ def test_real_complaints_make_a_small_report_whose_numbers_and_charts_match_the_
     _numbers_are_the_warehouses(data, html, open_flags, windows, models)
     _charts_hold_their_names_as_text(data, html)
     charts = len(_chart_texts(html))
+    haval = next(
+        f"{p.brand} {p.model}: {p.total} failures" for p in data.pareto if p.brand == "哈弗"
+    )
     for width in (1200, PHONE):
         dom = rendered(path, width, tmp_path / f"profile-{width}")
         assert f'data-charts="ok:{charts}/{charts}"' in dom, width
@@ -138,6 +141,9 @@ def test_real_complaints_make_a_small_report_whose_numbers_and_charts_match_the_
         text_px = re.search(r'data-chart-text-px="([\d.]+)"', dom)
         assert text_px is not None
         assert float(text_px.group(1)) >= PHONE_MIN_TEXT_PX, width
+        non_latin = re.search(r'data-non-latin="([^"]*)"', dom)
+        assert non_latin is not None
+        assert haval in non_latin.group(1).split("|")
 
 
 def rendered(report: Path, width: int, profile: Path) -> str:
@@ -157,6 +163,11 @@ document.getElementById("f").addEventListener("load", function () {{
     ["data-charts", "data-chart-text-px", "data-page-width"].forEach(function (name) {{
       document.body.setAttribute(name, inner.getAttribute(name));
     }});
+    var texts = inner.querySelectorAll("svg.chart text");
+    var names = Array.prototype.map.call(texts, function (t) {{ return t.textContent; }});
+    document.body.setAttribute("data-non-latin", names.filter(function (n) {{
+      return /[^\\u0000-\\u024f\\u2000-\\u22ff]/.test(n);
+    }}).join("|"));
   }}, 0);
 }});
 </script></body></html>""",
