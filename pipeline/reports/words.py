@@ -40,8 +40,8 @@ GLOSSARY: Final[tuple[tuple[str, str], ...]] = (
     ),
     (
         "Score",
-        "How strongly the evidence crossed the alarm line: 1 is just at it, 2 is twice as "
-        "strong. Open flags are ranked by score.",
+        "How far the evidence went past the detector's alarm line: 1 is just at it, higher is "
+        "stronger evidence. Open flags are ranked by score.",
     ),
     (
         "Severity",
@@ -55,9 +55,10 @@ GLOSSARY: Final[tuple[tuple[str, str], ...]] = (
         "alone. \u201c1 in a million\u201d means it is almost surely real.",
     ),
     (
-        "Failure Pareto",
+        "Most frequent failures",
         "Repairs and complaints of a model by component and failure mode, most frequent "
-        "first; the line is the running share of all its failures.",
+        "first (a Pareto chart); the percentage after each bar is the running share of all "
+        "the model's failures.",
     ),
     (
         "Repeat repair",
