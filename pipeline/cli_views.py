@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -298,13 +299,33 @@ def write_product_report(
     model: str | None = None,
     publish: bool = False,
 ) -> Path:
-    from pipeline.reports import build_report, report_published, write_report
+    from pipeline.reports import Extras, build_report, report_published, write_report
+    from pipeline.reports.flag_detail import flag_detail
 
     engine = reading_engine(settings, err)
     with session_factory(engine)() as session:
         now = read_watermark(session) or datetime.now(UTC)
-    data = build_report(engine, since=since, brand=brand, model=model, now=now)
-    path = write_report(data, fmt, out)  # type: ignore[arg-type]
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        err.print(
+            f"report: {step} ({time.monotonic() - started:.1f} s)", markup=False, highlight=False
+        )
+
+    data = build_report(
+        engine,
+        since=since,
+        brand=brand,
+        model=model,
+        now=now,
+        progress=progress,
+        complete=fmt == "json",
+    )
+    with session_factory(engine)() as session:
+        # Each listed flag also goes out as its own JSON document, linked from the report.
+        extras = Extras(flag_detail=lambda flag_id: flag_detail(session, flag_id, now=now))
+        path = write_report(data, fmt, out, progress=progress, extras=extras)  # type: ignore[arg-type]
+    progress(f"written, {path.stat().st_size / 1e6:.1f} MB")
     if publish:
         from producers.publisher import Publisher
 

@@ -87,8 +87,10 @@ def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: 
         console.print("worker stopped")
     _summary(engine, by_type, console)
     console.print(f"[bold]detector vs ground truth:[/] {_truth_line(engine, config)}")
-    _insights(run, engine, demo_dir, console)
+    report = _insights(run, engine, demo_dir, console)
     console.print(f"[green]demo finished in {time.monotonic() - started:.0f}s[/]")
+    # Last, so that it is what the terminal shows: the page to open next (it needs no network).
+    console.print(f"[bold]product-improvement report:[/] {report.resolve()}", soft_wrap=True)
 
 
 def _truth_line(engine: Engine, config: SimulationConfig) -> str:
@@ -153,8 +155,8 @@ def _summary(engine: Engine, by_type: Counter[str], console: Console) -> None:
     console.print(rows)
 
 
-def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Console) -> None:
-    """Open flags, the worst dealers and the product-improvement report."""
+def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Console) -> Path:
+    """Open flags and the worst dealers; the product-improvement report's path."""
     from pipeline.cli_views import write_product_report
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
@@ -208,8 +210,7 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
         console.print(f"  {kind:>10} dealers: repeat-repair rate {rate}, genuine parts {genuine}")
     if book is not None:
         _case_book(book, lines, stalled, console)
-    path = write_product_report(settings, demo_dir, "html")
-    console.print(f"[bold]product-improvement report:[/] {path.resolve()}")
+    return write_product_report(settings, demo_dir, "html")
 
 
 def _case_book(

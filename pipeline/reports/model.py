@@ -18,6 +18,8 @@ class TrendPoint(_Value):
     week_start: date
     observed: int
     expected: float | None
+    in_window: int = 0
+    """Of ``observed``, those on days inside the detector's window (see FlagSection.window)."""
 
 
 class RecallMatch(_Value):
@@ -56,6 +58,21 @@ class FlagSection(_Value):
     trend: list[TrendPoint]
     verbatims: list[str] = Field(description="Complaint texts with personal data removed.")
     recalls: list[RecallMatch]
+    component_name: str = ""
+    """The component in words, from the defect taxonomy."""
+    window_start: date | None = None
+    window_end: date | None = None
+    """The detector's window: ``window_days`` days ending on the day it judged most unusual."""
+    window_observed: int | None = None
+    """Failures in the window on the chart's series (the signature's daily counts)."""
+    units_in_service: float | None = None
+    summary: str = ""
+    """One plain sentence: what fails, where, since when, how unusual, how many."""
+
+    @property
+    def shown_observed(self) -> float | None:
+        """The observed count the report states: the chart's, else the detector's."""
+        return self.window_observed if self.window_observed is not None else self.observed
 
 
 class ParetoBar(_Value):
@@ -63,6 +80,7 @@ class ParetoBar(_Value):
     failure_mode: str
     count: int
     cumulative_share: float
+    component_name: str = ""
 
 
 class ModelPareto(_Value):
@@ -72,6 +90,23 @@ class ModelPareto(_Value):
     model: str
     total: int
     bars: list[ParetoBar]
+    kinds: int = 0
+    """Distinct (component, failure mode) pairs; ``bars`` holds the most frequent of them."""
+
+
+class FlagTotals(_Value):
+    """True counts behind the ranked flags the report lists."""
+
+    open: int = 0
+    open_serious: int = 0
+    """Open flags of high or critical severity."""
+    closed: int = 0
+    """Flags closed within the period (the last 90 days without one)."""
+
+
+class ParetoTotals(_Value):
+    models: int = 0
+    failures: int = 0
 
 
 class RepeatRate(_Value):
@@ -89,6 +124,9 @@ class RepeatRepairs(_Value):
     by_part: list[RepeatRate]
     by_supplier: list[RepeatRate]
     by_genuine: list[RepeatRate]
+    parts: int = 0
+    """Part numbers in all; ``by_part`` holds the worst of them."""
+    suppliers: int = 0
 
 
 class AgeBucket(_Value):
@@ -131,6 +169,7 @@ class Theme(_Value):
     component: str
     failure_mode: str
     count: int
+    component_name: str = ""
 
 
 class CustomerVoice(_Value):
@@ -149,6 +188,10 @@ class KpiLine(_Value):
     key: str
     label: str
     dealers: int
+    tickets: int = 0
+    median_first_response_hours: float | None = None
+    median_resolution_hours: float | None = None
+    followup_coverage: float | None = None
     repairs: int
     repairs_with_serial: int
     repeat_repair_rate: float | None
@@ -178,6 +221,8 @@ class ReportData(_Value):
     case_book: CaseBookSection
     voice: CustomerVoice
     kpis: list[KpiLine]
+    flag_totals: FlagTotals = FlagTotals()
+    pareto_totals: ParetoTotals = ParetoTotals()
 
     def kpis_by(self, by: str) -> list[KpiLine]:
         return [k for k in self.kpis if k.by == by]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
 from pipeline.output import printable
 from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
+from pipeline.reports.words import variant_text
 
 PIVOT_MONTHS: Final = 6
 PIVOT_ROWS: Final = 15
@@ -35,6 +36,8 @@ class Pivot:
 
     months: list[str]
     rows: list[tuple[str, int, list[VoicePoint | None]]]
+    keys: int = 0
+    """Keys in all; ``rows`` holds those with most answers."""
 
 
 def pivot(
@@ -56,6 +59,7 @@ def pivot(
         rows=[
             ((labels or {}).get(k, k), volume[k], [cells.get((k, m)) for m in latest]) for k in keys
         ],
+        keys=len(volume),
     )
 
 
@@ -76,15 +80,21 @@ def when(value: date | datetime | None) -> str:
 
 
 def signature(flag: FlagSection) -> str:
-    variant = "all variants" if flag.variant == "*" else flag.variant
-    return f"{flag.brand} {flag.model} · {variant} · {flag.component}"
+    variant = variant_text(flag.variant)
+    return f"{flag.brand} {flag.model} · {variant} · {flag.component_name or flag.component}"
 
 
-def ratio(flag: FlagSection) -> str:
-    """Observed over expected, as "4.2×", when the detector said both."""
-    if flag.observed is None or not flag.expected:
+def cell(value: object, key: str = "", percent: Collection[str] = ()) -> str:
+    """One value of a plain KPI row: fractions named in ``percent`` as percentages."""
+    if value is None:
         return DASH
-    return f"{flag.observed / flag.expected:.1f}×"
+    if key in percent and isinstance(value, int | float):
+        return pct(float(value))
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def rate_class(rate: float | None) -> str:
@@ -114,15 +124,16 @@ def overdue_dealers(lines: Sequence[KpiLine], limit: int = 10) -> list[KpiLine]:
 
 def headline(data: ReportData) -> dict[str, str]:
     """The figures on the report's first screen, formatted."""
-    open_flags = [f for f in data.flags if f.status == "open"]
-    serious = sum(1 for f in open_flags if f.severity in ("high", "critical"))
+    totals = data.flag_totals
     repeats = data.repeat_repairs
     repeat_rate = (
         repeats.repeated / repeats.repairs_with_parts if repeats.repairs_with_parts else None
     )
     return {
-        "open_flags": str(len(open_flags)),
-        "serious_flags": str(serious),
+        "open_flags": f"{totals.open:,}",
+        "serious_flags": f"{totals.open_serious:,}",
+        "listed_open": str(sum(1 for f in data.flags if f.status == "open")),
+        "listed_closed": str(sum(1 for f in data.flags if f.status != "open")),
         "open_cases": str(data.case_book.open),
         "overdue_cases": str(data.case_book.overdue),
         "median_days": num(data.case_book.median_days_to_confirmed),

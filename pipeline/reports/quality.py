@@ -9,17 +9,32 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.reports.model import ModelPareto, ParetoBar, RepeatRate, RepeatRepairs
+from pipeline.enrichment.taxonomy import Taxonomy
+from pipeline.reports.model import (
+    ModelPareto,
+    ParetoBar,
+    ParetoTotals,
+    RepeatRate,
+    RepeatRepairs,
+)
 from pipeline.reports.scope import Scope
+from pipeline.reports.words import component_name
 from pipeline.warehouse.tables import ComplaintRow, RepairPartRow, RepairRow
 
 MAX_PARETO_BARS: Final = 15
+MAX_PARETO_MODELS: Final = 6
 MAX_RATES: Final = 25
 UNSPECIFIED: Final = "unspecified"
 
 
-def pareto(session: Session, scope: Scope) -> list[ModelPareto]:
-    """Per model, repairs and complaints by component and failure mode, most frequent first."""
+def pareto(
+    session: Session,
+    scope: Scope,
+    taxonomy: Taxonomy | None = None,
+    models: int | None = MAX_PARETO_MODELS,
+) -> tuple[list[ModelPareto], ParetoTotals]:
+    """The ``models`` models with most failures (repairs and complaints; None: all), each by
+    component and failure mode, most frequent first; and how many models and failures in all."""
     counts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )
@@ -40,11 +55,16 @@ def pareto(session: Session, scope: Scope) -> list[ModelPareto]:
     for query in (repair_q, complaint_q):
         for brand, model, comp, mode, n in session.execute(query):
             counts[(brand, model)][(comp or "UNKNOWN", mode or UNSPECIFIED)] += int(n)
-    charts = [_model_pareto(brand, model, bars) for (brand, model), bars in counts.items()]
-    return sorted(charts, key=lambda p: (-p.total, p.brand, p.model))
+    volume = {key: sum(bars.values()) for key, bars in counts.items()}
+    top = sorted(volume, key=lambda key: (-volume[key], key))[:models]
+    totals = ParetoTotals(models=len(counts), failures=sum(volume.values()))
+    charts = [_model_pareto(brand, model, counts[(brand, model)], taxonomy) for brand, model in top]
+    return charts, totals
 
 
-def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) -> ModelPareto:
+def _model_pareto(
+    brand: str, model: str, counts: dict[tuple[str, str], int], taxonomy: Taxonomy | None
+) -> ModelPareto:
     total = sum(counts.values())
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     bars, running = [], 0
@@ -52,13 +72,17 @@ def _model_pareto(brand: str, model: str, counts: dict[tuple[str, str], int]) ->
         running += n
         bars.append(
             ParetoBar(
-                component=component, failure_mode=mode, count=n, cumulative_share=running / total
+                component=component,
+                failure_mode=mode,
+                count=n,
+                cumulative_share=running / total,
+                component_name=component_name(component, taxonomy),
             )
         )
-    return ModelPareto(brand=brand, model=model, total=total, bars=bars)
+    return ModelPareto(brand=brand, model=model, total=total, bars=bars, kinds=len(counts))
 
 
-def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
+def repeat_repairs(session: Session, scope: Scope, limit: int | None = MAX_RATES) -> RepeatRepairs:
     """How often a repair fitted with a part, supplier or genuine/non-genuine part was repeated.
 
     A repair counts once per key however many such parts it fitted; it is repeated when a later
@@ -82,12 +106,16 @@ def repeat_repairs(session: Session, scope: Scope) -> RepeatRepairs:
         keyed = ((str(e), key(p, s, bool(g))) for e, p, s, g in parts)
         return repeat_rates(keyed, repeated)
 
+    by_part = rates(lambda part, _s, _g: part)
+    by_supplier = rates(lambda _p, supplier, _g: supplier)
     return RepeatRepairs(
         repairs_with_parts=len(fitted),
         repeated=len(fitted & repeated),
-        by_part=rates(lambda part, _s, _g: part)[:MAX_RATES],
-        by_supplier=rates(lambda _p, supplier, _g: supplier)[:MAX_RATES],
+        by_part=by_part[:limit],
+        by_supplier=by_supplier[:limit],
         by_genuine=rates(lambda _p, _s, genuine: "genuine" if genuine else "non-genuine"),
+        parts=len(by_part),
+        suppliers=len(by_supplier),
     )
 
 

@@ -19,8 +19,9 @@ def report_summary(data: ReportData) -> dict[str, Any]:
         "report_id": data.report_id,
         "brand": data.brand,
         "model": data.model,
-        "flags": len(data.flags),
-        "flags_open": sum(1 for f in data.flags if f.status == "open"),
+        "flags": data.flag_totals.open + data.flag_totals.closed,
+        "flags_open": data.flag_totals.open,
+        "flags_open_serious": data.flag_totals.open_serious,
         "top_flags": [
             {
                 "flag_id": f.flag_id,
@@ -32,7 +33,7 @@ def report_summary(data: ReportData) -> dict[str, Any]:
             }
             for f in data.flags[:TOP_FLAGS]
         ],
-        "models": len(data.pareto),
+        "models": data.pareto_totals.models,
         "repairs_with_parts": repeats.repairs_with_parts,
         "repeat_repairs": repeats.repeated,
         "cases_open": data.case_book.open,

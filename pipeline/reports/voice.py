@@ -11,9 +11,12 @@ from typing import Final
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.model import AgeBucket, CaseBookSection, CustomerVoice, Theme, VoicePoint
 from pipeline.reports.scope import Scope, top_level
-from pipeline.warehouse.tables import CaseRow, ComplaintRow, FeedbackRow, UnitRow
+from pipeline.reports.words import component_name
+from pipeline.warehouse.answers import scored_answers
+from pipeline.warehouse.tables import CaseRow, ComplaintRow, UnitRow
 
 THEMES_PER_LANGUAGE: Final = 5
 AGE_BUCKETS: Final = ((7, "< 7 days"), (30, "7–30 days"), (90, "30–90 days"), (None, "> 90 days"))
@@ -21,26 +24,26 @@ OPEN_STATUSES: Final = ("open", "escalated")
 Score = tuple[str, str, int | None, int | None]
 
 
-def customer_voice(session: Session, scope: Scope) -> CustomerVoice:
-    query = select(
-        FeedbackRow.market, FeedbackRow.dealer_id, FeedbackRow.occurred_at, FeedbackRow.csat,
-        FeedbackRow.nps,
-    ).where(or_(FeedbackRow.csat.is_not(None), FeedbackRow.nps.is_not(None)))  # fmt: skip
-    query = scope.period(
-        scope.products(query, FeedbackRow.brand, FeedbackRow.model), FeedbackRow.occurred_at
-    )
-    rows = session.execute(query).all()
-    by_market = [(m or "unknown", at.strftime("%Y-%m"), c, n) for m, _, at, c, n in rows]
-    by_dealer = [(d or "unknown", at.strftime("%Y-%m"), c, n) for _, d, at, c, n in rows]
+def customer_voice(
+    session: Session, scope: Scope, taxonomy: Taxonomy | None = None
+) -> CustomerVoice:
+    # Answers placed by their service, unit or dealer when they name no market or dealer.
+    answers = scored_answers(session, since=scope.since_at, brand=scope.brand, model=scope.model)
+    by_market = [
+        (a.market or "unknown", a.answered_at.strftime("%Y-%m"), a.csat, a.nps) for a in answers
+    ]
+    by_dealer = [
+        (a.dealer_id or "unknown", a.answered_at.strftime("%Y-%m"), a.csat, a.nps) for a in answers
+    ]
     csat = [c for *_, c, _ in by_market if c is not None]
     nps = [n for *_, n in by_market if n is not None]
     return CustomerVoice(
-        responses=len(rows),
+        responses=len(answers),
         csat_mean=fmean(csat) if csat else None,
         nps=net_promoter_score(nps),
         by_market=monthly_scores(by_market),
         by_dealer=monthly_scores(by_dealer),
-        themes=_themes(session, scope),
+        themes=_themes(session, scope, taxonomy),
     )
 
 
@@ -74,7 +77,7 @@ def monthly_scores(scores: Iterable[Score]) -> list[VoicePoint]:
     return points
 
 
-def _themes(session: Session, scope: Scope) -> list[Theme]:
+def _themes(session: Session, scope: Scope, taxonomy: Taxonomy | None) -> list[Theme]:
     component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
     query = select(ComplaintRow.language, component, ComplaintRow.failure_mode, func.count())
     query = query.group_by(ComplaintRow.language, component, ComplaintRow.failure_mode)
@@ -88,7 +91,13 @@ def _themes(session: Session, scope: Scope) -> list[Theme]:
     for (language, comp, mode), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if len(per_language[language]) < THEMES_PER_LANGUAGE:
             per_language[language].append(
-                Theme(language=language, component=comp, failure_mode=mode, count=n)
+                Theme(
+                    language=language,
+                    component=comp,
+                    failure_mode=mode,
+                    count=n,
+                    component_name=component_name(comp, taxonomy),
+                )
             )
     by_volume = sorted(per_language.items(), key=lambda kv: (-sum(t.count for t in kv[1]), kv[0]))
     return [theme for _, themes in by_volume for theme in themes]

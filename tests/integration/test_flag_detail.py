@@ -85,7 +85,7 @@ def test_a_flags_detail_agrees_with_the_warehouse(warehouse: Engine) -> None:
     assert flag["component"] == {"code": "COMPRESSOR", "name": "Compressor"}
     assert (flag["status"], flag["severity"], flag["score"]) == ("open", "high", 7.5)
     assert (flag["observed"], flag["expected"], flag["window_days"]) == (12.0, 3.0, 28)
-    assert "12 failures in 28 days against 3.0 expected" in flag["score_explained"]
+    assert "12 failures in 28 days up to 2024-05-27 against 3.0 expected" in flag["score_explained"]
 
     evidence = doc["evidence"]
     # 90 days before it was first raised (2024-05-20) to the as-of time.

@@ -48,6 +48,11 @@ def test_verbatims_from_the_warehouse_hold_no_customer_id_or_contact(
     ]
     for fmt in ("html", "md", "json"):
         text = write_report(report, fmt, tmp_path).read_text(encoding="utf-8")
-        text = re.sub(r"base64,[A-Za-z0-9+/=]+", "", text)  # charts: digits by chance
+        # Of a chart only its text counts: its coordinates hold any digits by chance.
+        text = re.sub(r"<svg.*?</svg>", _chart_text, text, flags=re.DOTALL)
         for secret in ("9001", "9002", "4711-0815", "1234", "王先生", "A939SS", "wang"):
             assert secret not in text
+
+
+def _chart_text(chart: re.Match[str]) -> str:
+    return " ".join(re.findall(r"<text[^>]*>(.*?)</text>", chart.group(0), flags=re.DOTALL))

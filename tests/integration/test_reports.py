@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.reports import (
+    FlagTotals,
+    ParetoTotals,
     ReportData,
     build_report,
     report_published,
     report_summary,
     write_report,
 )
+from pipeline.reports.flags import flag_sections
+from pipeline.reports.quality import pareto, repeat_repairs
+from pipeline.reports.scope import Scope
 from pipeline.warehouse.tables import (
     CaseRow,
     ComplaintRow,
@@ -265,6 +271,7 @@ def seed_known_warehouse(engine: Engine) -> None:
                 "observed": 12,
                 "expected": 3.0,
                 "window_days": 28,
+                "peak_day": "2024-05-27",
                 "markets": {"FR": 3, "DE": 9},
                 "lots": ["L-7"],
                 "sample_event_ids": ["c2"],
@@ -320,7 +327,14 @@ def test_report_numbers_match_the_known_warehouse(warehouse: Engine, tmp_path: P
     report = build(warehouse)
 
     assert [f.flag_id for f in report.flags] == ["F1", "F2", "F4"]
+    assert report.flag_totals == FlagTotals(open=2, open_serious=1, closed=1)
     f1, f2 = report.flags[0], report.flags[1]
+    # The detector's 28 days to its peak day hold the weeks of 6, 13, 20 and 27 May.
+    assert (f1.window_start, f1.window_end) == (date(2024, 4, 30), date(2024, 5, 27))
+    assert f1.window_observed == sum(p.in_window for p in f1.trend) == 1 + 3 + 5 + 6
+    assert f1.shown_observed == 15
+    assert f1.component_name == "Compressor"
+    assert f1.summary.startswith("Compressor on Acme Cool 3000 (all variants): 15 failures in")
     assert f1.markets == ["DE (9)", "FR (3)"]
     assert f1.lots == ["L-7"]
     assert f1.variants == ["2024", "2023"]
@@ -339,6 +353,7 @@ def test_report_numbers_match_the_known_warehouse(warehouse: Engine, tmp_path: P
     prior = [p.observed for p in f2.trend[week - 8 : week]]
     assert f2.trend[week].expected == pytest.approx(sum(prior) / 8)
 
+    assert report.pareto_totals == ParetoTotals(models=2, failures=15)
     cool = next(p for p in report.pareto if p.model == "Cool 3000")
     assert report.pareto[0] is cool
     assert [(b.component, b.failure_mode, b.count) for b in cool.bars] == [
@@ -401,13 +416,17 @@ def test_every_format_renders_without_personal_data(warehouse: Engine, tmp_path:
     markdown = paths["md"].read_text(encoding="utf-8")
     as_json = paths["json"].read_text(encoding="utf-8")
     assert ReportData.model_validate_json(as_json) == report
-    assert html.count('src="data:image/png;base64,') >= 6
+    assert len(re.findall(r'<svg [^>]*class="chart"', html)) >= 6
+    assert "<img" not in html
     assert "http://" not in html
     assert "https://" not in html
+    assert 'observed <b class="observed">15</b> vs expected <b>3.0</b> in 28 days' in html
+    assert "The detector counted 12 when it last judged this flag" in html
+    assert "Top 2 of 2 open flags (1 high or critical)" in html
     assert "| P-100 | 5 | 2 | 40.0 % |" in markdown
     charts = sorted(p.name for p in (tmp_path / f"{report.report_id}_charts").iterdir())
-    assert {"flag-0.png", "pareto-0.png", "repeat-part.png"} <= set(charts)
-    assert f"]({report.report_id}_charts/flag-0.png)" in markdown
+    assert {"flag-0.svg", "pareto-0.svg", "repeat-part.svg"} <= set(charts)
+    assert f"]({report.report_id}_charts/flag-0.svg)" in markdown
     for text in (html, markdown, as_json):
         for secret in PERSONAL:
             assert secret not in text
@@ -452,3 +471,25 @@ def test_summary_is_small_and_fits_the_published_event(warehouse: Engine) -> Non
     assert len(json.dumps(summary)) < 2000
     assert event.summary == summary
     assert event.period_start == datetime(2024, 3, 1, tzinfo=UTC)
+
+
+@both_warehouses()
+def test_rankings_keep_their_top_and_the_true_totals_and_json_keeps_everything(
+    warehouse: Engine,
+) -> None:
+    seed_known_warehouse(warehouse)
+    scope = Scope(since=SINCE, brand=None, model=None, now=NOW)
+
+    with Session(warehouse) as session:
+        top, totals = flag_sections(session, scope, limit=1)
+        models, pareto_totals = pareto(session, scope, models=1)
+        repeats = repeat_repairs(session, scope, limit=1)
+    complete = build_report(warehouse, since=SINCE, brand=None, model=None, now=NOW, complete=True)
+
+    assert [f.flag_id for f in top] == ["F1"]
+    assert totals == FlagTotals(open=2, open_serious=1, closed=1)
+    assert [(p.model, p.total) for p in models] == [("Cool 3000", 14)]
+    assert pareto_totals == ParetoTotals(models=2, failures=15)
+    assert (len(repeats.by_part), repeats.parts, repeats.suppliers) == (1, 3, 2)
+    assert [f.flag_id for f in complete.flags] == ["F1", "F2", "F4"]
+    assert len(complete.pareto) == 2

@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 from pipeline.output import printable
-from pipeline.reports.charts import all_charts, dealer_scatter_png, nps_png, pareto_png, rates_png
+from pipeline.reports.charts import all_charts, dealers_svg, nps_svg, pareto_svg, rates_svg
 from pipeline.reports.model import (
     CustomerVoice,
     KpiLine,
@@ -118,7 +118,9 @@ def test_chart_text_with_dollar_signs_and_backslashes_is_drawn_not_parsed() -> N
     charts = all_charts(hostile_report(name))
 
     assert {"flag-0", "pareto-0", "repeat-part", "voice-nps", "dealers"} <= set(charts)
-    assert all(png.startswith(b"\x89PNG") for png in charts.values())
+    assert all(svg.startswith("<?xml") and "</svg>" in svg for svg in charts.values())
+    assert r"<text" in charts["pareto-0"]
+    assert r"Cool $\frac{1$ 3000" in charts["pareto-0"]
 
 
 @CHARTS
@@ -127,10 +129,10 @@ def test_chart_text_with_dollar_signs_and_backslashes_is_drawn_not_parsed() -> N
 def test_charts_draw_any_text_in_titles_ticks_legends_and_annotations(text: str) -> None:
     data = hostile_report(text)
 
-    assert rates_png(data.repeat_repairs.by_part, text) is not None
-    assert pareto_png(data.pareto[0]) is not None
-    assert nps_png(data.voice) is not None
-    assert dealer_scatter_png(data.kpis_by("dealer")) is not None
+    assert rates_svg(data.repeat_repairs.by_part, text) is not None
+    assert pareto_svg(data.pareto[0]) is not None
+    assert nps_svg(data.voice) is not None
+    assert dealers_svg(data.kpis_by("dealer")) is not None
 
 
 @TEXTS
@@ -161,15 +163,15 @@ def test_printable_text_has_no_control_or_format_characters(text: str) -> None:
 
 
 def test_markdown_report_shows_hostile_values_as_text() -> None:
-    markdown = render_markdown(hostile_report(" ".join(HOSTILE)), {"flag-0": "r_charts/flag-0.png"})
+    markdown = render_markdown(hostile_report(" ".join(HOSTILE)), {"flag-0": "r_charts/flag-0.svg"})
 
     for raw in ("![x](", "[click](", "<img", "`code`", "$\\frac", "\x1b", "\u202e", "\x07", "\r"):
         assert raw not in markdown
     assert "!\\[x\\](http\\://evil/track.png)" in markdown
     assert "&lt;img src=x onerror=alert(1)&gt;" in markdown
-    assert "![Weekly failures against expected](r_charts/flag-0.png)" in markdown
+    assert "![Weekly failures against expected](r_charts/flag-0.svg)" in markdown
     html = MARKDOWN.render(markdown)
-    assert '<img src="r_charts/flag-0.png"' in html
+    assert '<img src="r_charts/flag-0.svg"' in html
     assert html.count("<img") == 1
     assert "<a " not in html
     assert "<code>" not in html

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipeline.reports import UnknownReportFormat, report_summary, write_report
-from pipeline.reports.charts import rates_png
+from pipeline.reports import Extras, KpiTable, UnknownReportFormat, report_summary, write_report
+from pipeline.reports.charts import all_charts, rates_svg
 from pipeline.reports.model import (
     CaseBookSection,
     CustomerVoice,
     FlagSection,
+    FlagTotals,
     KpiLine,
     RepeatRate,
     RepeatRepairs,
@@ -81,24 +83,28 @@ def report(**kw: Any) -> ReportData:
 
 
 def test_html_escapes_verbatims_and_references_nothing_outside() -> None:
-    html = render_html(report(), {"flag-0": b"\x89PNG fake"})
+    data = report()
+    html = render_html(data, all_charts(data))
 
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert 'src="data:image/png;base64,iVBORyBmYWtl"' in html
+    assert len(re.findall(r'<svg [^>]*class="chart"', html)) == len(all_charts(data)) == 3
+    assert "<?xml" not in html
+    assert "<img" not in html
     assert "http://" not in html
     assert "https://" not in html
+    assert 'id="flag-0-' in html  # chart ids kept apart in one document
     assert '<meta name="viewport"' in html
     assert "Nord (D1)" in html
 
 
 def test_markdown_keeps_table_rows_intact_and_links_charts_relatively() -> None:
-    markdown = render_markdown(report(), {"flag-0": "report-test_charts/flag-0.png"})
+    markdown = render_markdown(report(), {"flag-0": "report-test_charts/flag-0.svg"})
 
     assert "> &lt;script&gt;alert(1)&lt;/script&gt; \\| broken \\| table" in markdown
-    assert "![Weekly failures against expected](report-test_charts/flag-0.png)" in markdown
+    assert "![Weekly failures against expected](report-test_charts/flag-0.svg)" in markdown
     assert "| P-1 | 5 | 2 | 40.0 % |" in markdown
-    assert "| Nord (D1) | 1 | 5 | 40.0 % |" in markdown
+    assert "| Nord (D1) | 1 | 5 | – | – | – | 40.0 % |" in markdown
 
 
 def test_json_round_trips_to_the_same_report(tmp_path: Path) -> None:
@@ -114,8 +120,8 @@ def test_markdown_writes_its_charts_beside_it(tmp_path: Path) -> None:
     path = write_report(report(), "md", tmp_path)
 
     charts = tmp_path / "report-test_charts"
-    assert (charts / "flag-0.png").read_bytes().startswith(b"\x89PNG")
-    assert "(report-test_charts/flag-0.png)" in path.read_text(encoding="utf-8")
+    assert (charts / "flag-0.svg").read_text(encoding="utf-8").startswith("<?xml")
+    assert "(report-test_charts/flag-0.svg)" in path.read_text(encoding="utf-8")
 
 
 def test_an_unknown_format_is_refused_with_the_formats_to_use(tmp_path: Path) -> None:
@@ -123,22 +129,77 @@ def test_an_unknown_format_is_refused_with_the_formats_to_use(tmp_path: Path) ->
         write_report(report(), "pdf", tmp_path)  # type: ignore[arg-type]
 
 
-def test_summary_counts_open_flags_and_lists_the_top_ones() -> None:
-    data = report(flags=[flag(), flag(flag_id="F2", status="closed", score=1.0)])
+def test_summary_counts_every_flag_and_lists_the_top_ones() -> None:
+    data = report(
+        flags=[flag(), flag(flag_id="F2", status="closed", score=1.0)],
+        flag_totals=FlagTotals(open=40, open_serious=7, closed=3),
+    )
 
     summary = report_summary(data)
 
-    assert summary["flags"] == 2
-    assert summary["flags_open"] == 1
+    assert summary["flags"] == 43
+    assert summary["flags_open"] == 40
+    assert summary["flags_open_serious"] == 7
     assert [f["flag_id"] for f in summary["top_flags"]] == ["F1", "F2"]
     assert summary["top_flags"][0]["signature"] == "Acme/Cool 3000/*/COMPRESSOR"
     assert json.loads(json.dumps(summary)) == summary
 
 
-def test_charts_draw_names_in_scripts_the_font_lacks() -> None:
+def test_charts_keep_names_in_any_script_as_text_for_the_readers_fonts() -> None:
     rates = [RepeatRate(key="宁波供应商", repairs=2, repeated=1, rate=0.5)]
 
-    png = rates_png(rates, "Repeat rate by supplier")
+    svg = rates_svg(rates, "Repeat rate by supplier")
 
-    assert png is not None
-    assert png.startswith(b"\x89PNG")
+    assert svg is not None
+    assert re.search(r"<text[^>]*>宁波供应商</text>", svg)
+    assert "font-family: 'DejaVu" not in svg
+    assert "Noto Sans CJK SC" in svg
+
+
+def test_kpi_tables_and_flag_details_plug_into_html_and_markdown(tmp_path: Path) -> None:
+    kpis = KpiTable(
+        title="Time to first response by market",
+        columns=[("market", "Market"), ("median_hours", "Median hours"), ("share", "Within SLA")],
+        rows=[{"market": "DE", "median_hours": 3.25, "share": 0.875}, {"market": "FR"}],
+        percent=["share"],
+    )
+    asked: list[str] = []
+
+    def detail(flag_id: str) -> dict[str, Any]:
+        asked.append(flag_id)
+        return {"flag_id": flag_id, "verbatims": ["默认 text"]}
+
+    extras = Extras(kpi_tables=[kpis], flag_detail=detail)
+    html = write_report(report(), "html", tmp_path, extras=extras).read_text(encoding="utf-8")
+    markdown = write_report(report(), "md", tmp_path, extras=extras).read_text(encoding="utf-8")
+
+    assert asked == ["F1", "F1"]
+    written = json.loads((tmp_path / "flags" / "F1.json").read_text(encoding="utf-8"))
+    assert written == {"flag_id": "F1", "verbatims": ["默认 text"]}
+    assert '<a href="flags/F1.json">' in html
+    assert "(flags/F1.json)" in markdown
+    assert '<td>DE</td><td class="n">3.2</td><td class="n">87.5 %</td>' in html
+    assert "| DE | 3.2 | 87.5 % |" in markdown
+    assert "| FR | – | – |" in markdown
+
+
+def test_flag_detail_files_written_beforehand_are_linked(tmp_path: Path) -> None:
+    (tmp_path / "flags").mkdir()
+    (tmp_path / "flags" / "F1.json").write_text("{}", encoding="utf-8")
+
+    html = write_report(report(), "html", tmp_path).read_text(encoding="utf-8")
+    bare = write_report(report(), "html", tmp_path / "elsewhere").read_text(encoding="utf-8")
+
+    assert '<a href="flags/F1.json">' in html
+    assert "flags/F1.json" not in bare
+
+
+def test_the_glossary_explains_every_method_the_flags_use() -> None:
+    data = report(flags=[flag(), flag(flag_id="F2", method="complaint_signal")])
+
+    html = render_html(data, {})
+
+    glossary = html[html.index('id="glossary"') :]
+    assert "Method: cusum" in glossary
+    assert "Method: complaint signal" in glossary
+    assert "Observed / expected" in glossary
