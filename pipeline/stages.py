@@ -61,11 +61,14 @@ class CaseBookStage:
         until = latest if since is None or latest > since else since
         known = store.load_cases(session, [casebook.lookup_for(e) for e in events])
         sightings = self._sightings_before(ctx, events)
-        overdue = store.overdue_cases(session, until)
-        waited = store.unconfirmed_due(session, until, self.rules.closing.unconfirmed_after)
+        partitions = [a.message.partition for a in ctx.new]
+        mine = set(partitions)
+        overdue = store.overdue_cases(session, until, partitions=mine)
+        waited = store.unconfirmed_due(
+            session, until, self.rules.closing.unconfirmed_after, partitions=mine
+        )
         # Every event goes through the fold, even on units without a stored case: a case opened
         # earlier in this batch must see the service events that follow it.
-        partitions = [a.message.partition for a in ctx.new]
         clocks = read_partition_clocks(session, partitions)
         decision = casebook.apply_batch(
             {c.case_id: c for c in (*known, *overdue, *waited)}.values(),

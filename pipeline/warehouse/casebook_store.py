@@ -8,7 +8,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.casebook import CaseLookup, CaseState, Contact, FollowUp, TimelineEntry
@@ -68,14 +68,21 @@ def archived_sightings(
     return found
 
 
-def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[CaseState]:
+def overdue_cases(
+    session: Session,
+    now: datetime,
+    limit: int = 5_000,
+    partitions: Collection[int] | None = None,
+) -> list[CaseState]:
     """Open cases past their SLA at ``now`` (event time), earliest deadline first.
 
     Beyond ``limit`` the latest deadlines wait for a later batch; their escalations are dated
     at the deadline all the same, and a case an event concerns is loaded by load_cases anyway.
+    With ``partitions``, only cases that pass their deadlines on one of those partitions'
+    clocks (and cases on the shared clock): see _on_clocks.
     """
     rows = session.scalars(
-        select(CaseRow.state)
+        _on_clocks(select(CaseRow.state), partitions)
         .where(CaseRow.status == "open", CaseRow.sla_due_at < now)
         .order_by(CaseRow.sla_due_at)
         .limit(limit)
@@ -86,21 +93,38 @@ def overdue_cases(session: Session, now: datetime, limit: int = 5_000) -> list[C
 
 
 def unconfirmed_due(
-    session: Session, now: datetime, wait: timedelta, limit: int = 5_000
+    session: Session,
+    now: datetime,
+    wait: timedelta,
+    limit: int = 5_000,
+    partitions: Collection[int] | None = None,
 ) -> list[CaseState]:
     """Resolved cases whose wait for the customer's confirmation has run out at ``now``.
 
     Beyond ``limit`` the rest wait for a later batch; their closing is dated at the deadline all
-    the same.
+    the same. ``partitions`` as for overdue_cases.
     """
     rows = session.scalars(
-        select(CaseRow.state)
+        _on_clocks(select(CaseRow.state), partitions)
         .where(CaseRow.status == "resolved", CaseRow.resolved_at < now - wait)
         .order_by(CaseRow.resolved_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     return [_CASE.validate_python(state) for state in rows]
+
+
+def _on_clocks(query: Select[Any], partitions: Collection[int] | None) -> Select[Any]:
+    """``query`` limited to cases on these partitions' clocks or on the shared clock.
+
+    A batch moves only its own partitions' clocks, so only their cases can fall due in it.
+    Loading (and locking) the due cases of other partitions would let a writer of other
+    partitions hold a case while the writer of its partition looks for it and skips it.
+    """
+    if partitions is None:
+        return query
+    on = CaseRow.state["partition"].as_integer()
+    return query.where(or_(on.is_(None), on.in_(sorted(partitions))))
 
 
 def save_cases(session: Session, cases: Sequence[CaseState]) -> None:
