@@ -39,7 +39,8 @@ def test_no_claim_after_the_change_bounds_the_ratio_by_the_closed_form() -> None
 def test_all_claims_after_the_change_bounds_the_ratio_from_below() -> None:
     ratio, (lower, upper), p_value = rate_ratio_test(10, 500.0, 0, 500.0)
     p_low = 0.025 ** (1 / 10)
-    assert math.isinf(ratio) and math.isinf(upper)
+    assert math.isinf(ratio)
+    assert math.isinf(upper)
     assert lower == pytest.approx(p_low / (1 - p_low))
     assert lower == pytest.approx(2.2415, abs=1e-3)
     assert p_value == pytest.approx(1.0)
@@ -59,7 +60,8 @@ def test_the_p_value_is_the_binomial_tail_at_the_exposure_share() -> None:
 def test_fewer_claims_after_the_change_beyond_doubt_is_effective() -> None:
     found = judge(Comparison(0, 1000.0, 20, 1000.0, 6.0), PARAMS)
     assert found.verdict == "effective"
-    assert found.interval is not None and found.interval[1] < 1
+    assert found.interval is not None
+    assert found.interval[1] < 1
 
 
 def test_claims_at_the_old_rate_beyond_half_of_it_is_not_effective() -> None:
@@ -73,7 +75,8 @@ def test_an_interval_spanning_both_outcomes_is_not_yet_known() -> None:
     found = judge(Comparison(3, 1000.0, 4, 1000.0, 6.0), PARAMS)
     assert found.verdict == "not yet known"
     assert found.interval is not None
-    assert found.interval[0] < PARAMS.failed_ratio and found.interval[1] > 1
+    assert found.interval[0] < PARAMS.failed_ratio
+    assert found.interval[1] > 1
 
 
 def test_too_few_months_in_service_is_not_yet_known_whatever_the_counts() -> None:
