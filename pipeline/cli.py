@@ -14,6 +14,7 @@ from rich.console import Console
 from pipeline import cli_views
 from pipeline.cli_customers import customers_app
 from pipeline.cli_deadletters import deadletter_app
+from pipeline.cli_loop import actions, flags_group
 from pipeline.cli_sources import import_app, simulate
 from pipeline.cli_support import ExitCode, reading_engine
 from pipeline.config import Settings, SettingsError, load_settings
@@ -37,7 +38,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(customers_app, name="customers")
 app.command()(simulate)
-for view in (cli_views.flags, cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
+app.add_typer(flags_group(cli_views.flags), name="flags")
+for view in (cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report, actions):
     app.command()(view)
 err = Console(stderr=True)
 

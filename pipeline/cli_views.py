@@ -66,9 +66,12 @@ def flags(
     component: Annotated[str | None, typer.Option(help="Only this component.")] = None,
     limit: LimitOpt = 50,
 ) -> None:
-    """Recurring-defect flags, highest score first."""
+    """Recurring-defect flags, highest score first, with the product team's triage and actions
+    (open: what still needs the team, a confirmed flag until its fix is verified)."""
+    from pipeline.cli_loop import with_standing
+
     with _sessions()() as session:
-        rows = views.flags(session, status.value)
+        rows = with_standing(session, views.flags(session, "all"), status.value)
     rows = limited(
         matching(rows, brand=brand, model=model, component=component), limit, err, "flags"
     )
@@ -82,6 +85,8 @@ def flags(
         "score",
         "method",
         "first_raised_at",
+        "triage",
+        "actions",
     ]
     emit(
         rows,

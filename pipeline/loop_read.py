@@ -1,0 +1,135 @@
+"""Read the product loop from the warehouse: every flag's standing and every action's verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from pipeline.detection.params import DetectionParams
+from pipeline.loop.decisions import FlagLoop, flag_loops
+from pipeline.loop.effectiveness import (
+    Assessment,
+    EffectivenessParams,
+    compare_builds,
+    compare_field_fix,
+    judge,
+)
+from pipeline.warehouse import loop_store
+from pipeline.warehouse.tables import CorrectiveActionRow
+from pipeline.warehouse.watermark import read_watermark
+
+
+@dataclass(frozen=True)
+class ActionStanding:
+    """A corrective action as released, and what its effectiveness check says so far."""
+
+    action_id: str
+    released_at: datetime
+    change: str
+    description: str
+    signatures: list[str]
+    effective_from: dict[str, str]
+    assessment: Assessment
+    flag_ids: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "action_id": self.action_id,
+            "released_at": self.released_at.isoformat(),
+            "change": self.change,
+            "description": self.description,
+            "signatures": self.signatures,
+            "effective_from": self.effective_from,
+            "flags": self.flag_ids,
+            **self.assessment.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ProductLoop:
+    as_of: date
+    flags: list[FlagLoop]
+    actions: list[ActionStanding]
+
+
+def read_product_loop(
+    session: Session,
+    as_of: datetime | None = None,
+    params: EffectivenessParams | None = None,
+    detection: DetectionParams | None = None,
+) -> ProductLoop:
+    """Everything as of ``as_of`` (default: the event-time watermark, so a replay reads the
+    same): actions judged on the claims and sales stored by then."""
+    at = as_of or read_watermark(session) or datetime.now(UTC)
+    day = at.astimezone(UTC).date()
+    rules = params or EffectivenessParams()
+    rows = loop_store.load_actions(session)
+    assessed = [(row, assess_action(session, row, day, rules)) for row in rows]
+    loops = flag_loops(
+        loop_store.load_flags(session),
+        loop_store.load_decisions(session),
+        [loop_store.action_facts(row, a.verdict) for row, a in assessed],
+        loop_store.load_recalls(session),
+        detection,
+    )
+    linked = loop_store.grouped(
+        (a.action_id, loop.flag.flag_id) for loop in loops for a in loop.actions
+    )
+    actions = [
+        ActionStanding(
+            row.action_id,
+            row.released_at,
+            row.change,
+            row.description,
+            [_label(s) for s in row.signatures],
+            _where(row),
+            assessment,
+            linked.get(row.action_id, []),
+        )
+        for row, assessment in assessed
+    ]
+    return ProductLoop(day, loops, actions)
+
+
+def assess_action(
+    session: Session, row: CorrectiveActionRow, as_of: date, params: EffectivenessParams
+) -> Assessment:
+    """Builds from the cutover on against earlier builds; a field campaign without a build
+    cutover compares the units it repaired with those it has not reached yet."""
+    products, components = loop_store.products_of(loop_store.signatures_of(row))
+    claims = loop_store.claims(session, products, components)
+    released = row.released_at.astimezone(UTC).date()
+    cutover = row.build_date
+    if cutover is None and row.lot:
+        cutover = loop_store.lot_cutover(session, products, row.lot)
+    if cutover is None and row.serial_from:
+        cutover = loop_store.serial_cutover(session, row.serial_from)
+    if cutover is None and row.campaign_id:
+        population, unit_claims = loop_store.field_population(
+            session, products, released, row.campaign_id, claims
+        )
+        return judge(compare_field_fix(population, unit_claims, released, as_of, params), params)
+    if cutover is None:
+        where = row.lot or row.serial_from or "its cutover"
+        return Assessment("not yet known", f"too few units: none from {where} sold yet")
+    cohorts = loop_store.cohorts(session, products)
+    comparison = compare_builds(cohorts, loop_store.build_claims(claims), cutover, as_of, params)
+    return judge(comparison, params)
+
+
+def _label(signature: dict[str, str | None]) -> str:
+    variant = signature.get("variant") or "*"
+    return f"{signature['brand']} {signature['model']} {variant} {signature['component']}"
+
+
+def _where(row: CorrectiveActionRow) -> dict[str, str]:
+    found = {
+        "lot": row.lot,
+        "build_date": row.build_date.isoformat() if row.build_date else None,
+        "serial_from": row.serial_from,
+        "serial_to": row.serial_to,
+        "campaign_id": row.campaign_id,
+    }
+    return {k: v for k, v in found.items() if v}
