@@ -28,6 +28,9 @@ class SimulationConfig:
     defects: int | None = None
     idle_dealers: frozenset[str] = frozenset()
     """Dealers whose service desks stop acting on cases: no call-backs, no second fixes."""
+    fixes: bool = False
+    """Release a corrective action against each injected defect that runs long enough for
+    units built after it to age (see defects.choose_fixes); some work, some do not."""
 
     def __post_init__(self) -> None:
         if self.days < 1:

@@ -17,7 +17,7 @@ from producers.simulator.catalogue import (
     ModelSpec,
 )
 from producers.simulator.config import SimulationConfig, add_months, epoch_seconds
-from producers.simulator.defects import choose_defects
+from producers.simulator.defects import choose_defects, choose_fixes
 from producers.simulator.entities import Cohort, Dealer, Variant, World
 from producers.simulator.hazard import SECONDS_PER_MONTH, SERVICE_MONTHS, expected_failures
 
@@ -47,6 +47,8 @@ def build_world(config: SimulationConfig) -> World:
     sold = {c.variant.key for c in cohorts}
     variants = tuple(v for v in variants if v.key in sold)
     defects = choose_defects(config, variants, cohorts, seeded(config.seed, "defects"))
+    if config.fixes:
+        defects = choose_fixes(config, defects, cohorts, seeded(config.seed, "fixes"))
     return World(config, dealers, by_outlet, variants, cohorts, defects)
 
 
