@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from pipeline.detection.params import DetectionParams
-from pipeline.loop.decisions import FlagLoop, flag_loops
+from pipeline.loop.decisions import flag_loops
 from pipeline.loop.effectiveness import (
     Assessment,
     EffectivenessParams,
@@ -16,42 +15,10 @@ from pipeline.loop.effectiveness import (
     compare_field_fix,
     judge,
 )
+from pipeline.loop.section import ActionStanding, ProductLoop, corrective_actions
 from pipeline.warehouse import loop_store
 from pipeline.warehouse.tables import CorrectiveActionRow
 from pipeline.warehouse.watermark import read_watermark
-
-
-@dataclass(frozen=True)
-class ActionStanding:
-    """A corrective action as released, and what its effectiveness check says so far."""
-
-    action_id: str
-    released_at: datetime
-    change: str
-    description: str
-    signatures: list[str]
-    effective_from: dict[str, str]
-    assessment: Assessment
-    flag_ids: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "action_id": self.action_id,
-            "released_at": self.released_at.isoformat(),
-            "change": self.change,
-            "description": self.description,
-            "signatures": self.signatures,
-            "effective_from": self.effective_from,
-            "flags": self.flag_ids,
-            **self.assessment.as_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class ProductLoop:
-    as_of: date
-    flags: list[FlagLoop]
-    actions: list[ActionStanding]
 
 
 def read_product_loop(
@@ -60,9 +27,14 @@ def read_product_loop(
     params: EffectivenessParams | None = None,
     detection: DetectionParams | None = None,
 ) -> ProductLoop:
-    """Everything as of ``as_of`` (default: the event-time watermark, so a replay reads the
-    same): actions judged on the claims and sales stored by then."""
-    at = as_of or read_watermark(session) or datetime.now(UTC)
+    """Everything as of ``as_of``: actions judged on the claims and sales stored by then.
+
+    By default the claims' own clock, the latest repair archived (so a replay reads the same,
+    and a decision made today does not count the months since the last claim arrived as
+    months without claims), else the event-time watermark.
+    """
+    at = as_of or loop_store.latest_claim_at(session) or read_watermark(session)
+    at = at or datetime.now(UTC)
     day = at.astimezone(UTC).date()
     rules = params or EffectivenessParams()
     rows = loop_store.load_actions(session)
@@ -133,3 +105,9 @@ def _where(row: CorrectiveActionRow) -> dict[str, str]:
         "campaign_id": row.campaign_id,
     }
     return {k: v for k, v in found.items() if v}
+
+
+def read_corrective_actions(session: Session) -> dict[str, object]:
+    """The report's "Corrective actions" section, read from the warehouse (see
+    pipeline.loop.section.corrective_actions)."""
+    return corrective_actions(read_product_loop(session))

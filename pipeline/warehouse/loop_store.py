@@ -168,6 +168,10 @@ def build_claims(rows: Iterable[tuple[str, date, date, str | None]]) -> list[Cla
     return [Claim(sold, day) for _, sold, day, _ in rows]
 
 
+def latest_claim_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(RepairRow.occurred_at)))
+
+
 def lot_cutover(session: Session, products: Collection[Product], lot: str) -> date | None:
     """The day the lot's first unit was sold: where a change from that lot shows in sales."""
     u = UnitRow

@@ -22,7 +22,9 @@ service before an effectiveness check can tell anything."""
 _CHANGES = ("design", "part", "supplier", "process")
 _FIXABLE_SALES = timedelta(days=FIX_AFTER_DAYS[1] + 180)
 """With fixes, defects hit variants still sold this long after onset: time to release a fix
-and to sell units built with it."""
+and to sell units built with it ..."""
+_HISTORY = timedelta(days=150)
+"""... and sold this long before onset: the claim history a detector compares against."""
 
 
 def choose_defects(
@@ -50,8 +52,11 @@ def choose_defects(
         candidates: list[tuple[Variant, str]] = []
         weights: list[float] = []
         for variant in variants:
-            if config.fixes and variant.sales_until < onset + _FIXABLE_SALES:
-                continue  # a fix needs units built after it
+            if config.fixes and not (
+                variant.sales_from + _HISTORY <= onset
+                and onset + _FIXABLE_SALES <= variant.sales_until
+            ):
+                continue  # a fix needs units built after it, its flag a history before onset
             sold = by_variant.get(variant.key, [])
             installed = sum(c.units for c in sold if c.sale_end_ts <= onset_ts)
             for top in variant.tree:

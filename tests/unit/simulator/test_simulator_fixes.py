@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from producers.simulator import GroundTruth, SimulationConfig, ground_truth, simulate
+import pytest
+
+from producers.simulator import (
+    GroundTruth,
+    SimulationConfig,
+    SimulationConfigError,
+    ground_truth,
+    simulate,
+)
 from producers.simulator.world import build_world
 from schemas.product import CorrectiveActionReleased
 
-CONFIG = SimulationConfig(seed=14, days=540, rate=3, fixes=True)
+CONFIG = SimulationConfig(seed=5, days=730, rate=3, models=frozenset({"Breeze 12K"}), fixes=True)
 
 
 def test_fixes_are_opt_in_and_leave_runs_without_them_alone() -> None:
-    plain = build_world(SimulationConfig(seed=14, days=540, rate=3))
+    plain = build_world(
+        SimulationConfig(seed=5, days=730, rate=3, models=frozenset({"Breeze 12K"}))
+    )
     assert all(d.fix is None for d in plain.defects)
     assert plain.cohorts == build_world(CONFIG).cohorts
 
@@ -50,3 +60,10 @@ def test_the_truth_and_the_stream_carry_the_same_fixes() -> None:
             defect.variant,
             defect.component,
         )
+
+
+def test_a_focused_world_holds_only_the_models_asked_for() -> None:
+    world = build_world(CONFIG)
+    assert {v.spec.model for v in world.variants} == {"Breeze 12K"}
+    with pytest.raises(SimulationConfigError, match="choose among"):
+        build_world(SimulationConfig(seed=5, days=90, rate=3, models=frozenset({"Nope"})))
