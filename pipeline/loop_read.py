@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,7 @@ def _where(row: CorrectiveActionRow) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
-def read_corrective_actions(session: Session) -> dict[str, object]:
+def read_corrective_actions(session: Session) -> dict[str, Any]:
     """The report's "Corrective actions" section, read from the warehouse (see
     pipeline.loop.section.corrective_actions)."""
     return corrective_actions(read_product_loop(session))

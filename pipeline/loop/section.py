@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from pipeline.loop.decisions import FlagLoop
 from pipeline.loop.effectiveness import Assessment
@@ -42,7 +43,7 @@ class ProductLoop:
     actions: list[ActionStanding]
 
 
-def corrective_actions(loop: ProductLoop) -> dict[str, object]:
+def corrective_actions(loop: ProductLoop) -> dict[str, Any]:
     """Open flags without an action, actions awaiting evidence, verified and failed fixes, and
     every flag the team decided on with its decision history (oldest decision first)."""
     by_verdict: dict[str, list[dict[str, object]]] = {}

@@ -151,9 +151,9 @@ def test_a_working_fix_is_verified_and_a_failing_one_reopens_its_flag(warehouse:
         "HVAC": ("confirmed", "verified", "closed"),
         "ELECTRICAL": ("confirmed", "reopened", "open"),
     }
-    assert [a["action_id"] for a in section["verified_fixes"]] == ["CA-1"]  # type: ignore[index]
-    assert [a["action_id"] for a in section["failed_fixes"]] == ["CA-2"]  # type: ignore[index]
-    [electrical] = [d for d in section["decisions"] if d["component"] == "ELECTRICAL"]  # type: ignore[union-attr,index]
+    assert [a["action_id"] for a in section["verified_fixes"]] == ["CA-1"]
+    assert [a["action_id"] for a in section["failed_fixes"]] == ["CA-2"]
+    [electrical] = [d for d in section["decisions"] if d["component"] == "ELECTRICAL"]
     assert [d["decision"] for d in electrical["decisions"]] == ["ack", "confirm"]
 
 

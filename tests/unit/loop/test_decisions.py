@@ -138,5 +138,5 @@ def test_the_states_do_not_depend_on_the_order_facts_are_read_in(seed: int) -> N
     ]
     expected = [lp.as_dict() for lp in flag_loops(flags, decisions, actions)]
     for items in (flags, decisions, actions):
-        rng.shuffle(items)  # type: ignore[arg-type]
+        rng.shuffle(items)
     assert [lp.as_dict() for lp in flag_loops(flags, decisions, actions)] == expected
