@@ -91,6 +91,8 @@ def actions(
     with session_factory(reading_engine(load_settings(), err))() as session:
         loop = read_product_loop(session)
     rows = limited([a.as_dict() for a in loop.actions], limit, err, "actions")
+    if fmt is Format.table:
+        rows = [{**r, "signatures": ", ".join(r["signatures"])} for r in rows]
     columns = ["action_id", "change", "signatures", "verdict", "rate_ratio", "interval", "reason"]
     emit(
         rows,

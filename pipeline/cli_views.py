@@ -85,7 +85,7 @@ def flags(
         "score",
         "method",
         "first_raised_at",
-        "triage",
+        "state",
         "actions",
     ]
     emit(
@@ -93,7 +93,7 @@ def flags(
         fmt,
         title=f"Defect flags ({status.value})",
         columns=columns if fmt is Format.table else None,
-        headers={"first_raised_at": "first raised"},
+        headers={"first_raised_at": "first raised", "state": "triage / fix"},
     )
 
 
