@@ -7,10 +7,10 @@ actions by release time, and nothing depends on arrival order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from pipeline.detection.model import MARKET_SEPARATOR
 from pipeline.detection.params import DetectionParams
@@ -25,7 +25,15 @@ LoopState = Literal[
     "verified",
     "reopened",
 ]
-_TRIAGE_OF = {"ack": "acknowledged", "confirm": "confirmed", "dismiss": "dismissed"}
+_TRIAGE_OF: Final[dict[str, Triage]] = {
+    "ack": "acknowledged",
+    "confirm": "confirmed",
+    "dismiss": "dismissed",
+}
+_VERDICT_STATE: Final[dict[str, LoopState]] = {
+    "effective": "verified",
+    "not effective": "reopened",
+}
 _OPEN_STATES = frozenset({"confirmed, no action", "awaiting evidence", "reopened"})
 _CLOSED_STATES = frozenset({"dismissed", "verified"})
 
@@ -233,9 +241,10 @@ def _state(
     recalls: tuple[str, ...],
     inherited: FlagFacts | None,
 ) -> FlagLoop:
-    detector = "open" if flag.status == "open" else "closed"
+    detector: Literal["open", "closed"] = "open" if flag.status == "open" else "closed"
+    triage: Triage
     if history:
-        triage: Triage = _TRIAGE_OF[history[-1].decision]  # type: ignore[assignment]
+        triage = _TRIAGE_OF[history[-1].decision]
     elif inherited is not None:
         triage = "dismissed"
     else:
@@ -247,10 +256,7 @@ def _state(
         if not linked:
             state = "confirmed, no action"
         else:
-            verdict = linked[-1].verdict
-            state = {"effective": "verified", "not effective": "reopened"}.get(
-                verdict, "awaiting evidence"
-            )  # type: ignore[assignment]
+            state = _VERDICT_STATE.get(linked[-1].verdict, "awaiting evidence")
     else:
         state = triage
     if state in _OPEN_STATES:
@@ -258,7 +264,7 @@ def _state(
     elif state in _CLOSED_STATES:
         status = "closed"
     else:
-        status = detector  # type: ignore[assignment]
+        status = detector
     return FlagLoop(
         flag,
         triage,
@@ -269,7 +275,3 @@ def _state(
         recalls,
         None if history else (inherited.flag_id if inherited else None),
     )
-
-
-def by_flag(loops: Iterable[FlagLoop]) -> Mapping[str, FlagLoop]:
-    return {loop.flag.flag_id: loop for loop in loops}
