@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
@@ -141,31 +142,42 @@ def _component_filter(components: Iterable[str]) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RepairClaim:
+    """A repair of a watched component on a unit whose sale is on record."""
+
+    serial: str
+    sold_on: date
+    day: date
+    failure_code: str | None
+    repeat: bool
+    """A repeat repair (the same unit and fault family within the repeat window)."""
+
+
 def claims(
     session: Session, products: Collection[Product], components: Collection[str]
-) -> list[tuple[str, date, date, str | None]]:
-    """First repairs (repeats excluded: one failure counts once) of the components on units
-    whose sale is on record: (serial, sold on, repaired on, failure code)."""
+) -> list[RepairClaim]:
+    """Repairs of the components on units whose sale is on record."""
     r, u = RepairRow, UnitRow
     rows = session.execute(
-        select(r.serial, u.sold_on, r.occurred_at, r.failure_code)
+        select(r.serial, u.sold_on, r.occurred_at, r.failure_code, r.repeat_of)
         .join(u, u.serial == r.serial)
         .where(
             _product_filter(products, (r.brand, r.model, r.variant)),
             _component_filter(components),
-            r.repeat_of.is_(None),
             u.sold_on.is_not(None),
         )
     )
     return [
-        (serial, sold, at.astimezone(UTC).date(), code)
-        for serial, sold, at, code in rows
+        RepairClaim(serial, sold, at.astimezone(UTC).date(), code, repeat is not None)
+        for serial, sold, at, code, repeat in rows
         if serial is not None and sold is not None
     ]
 
 
-def build_claims(rows: Iterable[tuple[str, date, date, str | None]]) -> list[Claim]:
-    return [Claim(sold, day) for _, sold, day, _ in rows]
+def build_claims(rows: Iterable[RepairClaim]) -> list[Claim]:
+    """First repairs only: a unit back for the same fault is one failure, counted once."""
+    return [Claim(c.sold_on, c.day) for c in rows if not c.repeat]
 
 
 def latest_claim_at(session: Session) -> datetime | None:
@@ -192,18 +204,19 @@ def field_population(
     products: Collection[Product],
     released: date,
     campaign_id: str,
-    rows: Iterable[tuple[str, date, date, str | None]],
+    rows: Iterable[RepairClaim],
 ) -> tuple[list[FieldUnit], list[UnitClaim]]:
     """Units sold before a field campaign, when the campaign repaired each (a repair booked
-    with the campaign id as failure code), and their other claims."""
+    with the campaign id as failure code), and their other repairs: repeats count here, since a
+    unit back after its campaign repair is what a failing field fix looks like."""
     u = UnitRow
     repaired: dict[str, date] = {}
     claims_out: list[UnitClaim] = []
-    for serial, _sold, day, code in rows:
-        if code == campaign_id:
-            repaired[serial] = min(day, repaired.get(serial, day))
+    for c in rows:
+        if c.failure_code == campaign_id:
+            repaired[c.serial] = min(c.day, repaired.get(c.serial, c.day))
         else:
-            claims_out.append(UnitClaim(serial, day))
+            claims_out.append(UnitClaim(c.serial, c.day))
     sold = session.execute(
         select(u.serial, u.sold_on).where(
             _product_filter(products, (u.brand, u.model, u.variant)),

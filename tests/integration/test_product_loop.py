@@ -54,18 +54,24 @@ class Stream:
     def failures(self, sold: date, component: str, days: list[int]) -> None:
         """One unit sold on ``sold`` for each failure ``days`` after ``sold``."""
         for after in days:
-            self.units += 1
-            serial = f"SN-{self.units:05d}"
-            product = {**PRODUCT, "serial": serial, "lot": f"L-{sold:%Y%m}"}
-            sold_at = datetime.combine(sold, datetime.min.time(), tzinfo=UTC)
-            self.add("unit.sold", sold_at, product=product, market="DE", sold_on=sold.isoformat())
+            self.unit(sold, [(after, component, None)])
+
+    def unit(self, sold: date, repairs: list[tuple[int, str, str | None]]) -> None:
+        """A unit sold on ``sold`` and its repairs (days after sale, component, failure code)."""
+        self.units += 1
+        serial = f"SN-{self.units:05d}"
+        product = {**PRODUCT, "serial": serial, "lot": f"L-{sold:%Y%m}"}
+        sold_at = datetime.combine(sold, datetime.min.time(), tzinfo=UTC)
+        self.add("unit.sold", sold_at, product=product, market="DE", sold_on=sold.isoformat())
+        for k, (after, component, code) in enumerate(repairs):
             self.add(
                 "repair.completed",
                 sold_at + timedelta(days=after, hours=10),
-                repair_id=f"R-{serial}",
+                repair_id=f"R-{serial}-{k}",
                 product=product,
                 market="DE",
                 component=f"{component}:PART",
+                failure_code=code,
             )
 
 
@@ -82,6 +88,16 @@ def world() -> list[InboundEvent]:
         s.failures(date(2024, month, 15), "HVAC", [40] if month < 8 else [])
         s.failures(date(2024, month, 15), "ELECTRICAL", [20 + 9 * k for k in range(10)])
     s.failures(date(2024, 9, 15), "BODY", [106])  # the last claim: 30 December
+    # A field campaign on steering (released 1 April): two units repaired on 10 April, one of
+    # them back 50 days later (a repeat, which counts against a field fix); three failures on
+    # units it has not reached.
+    for back in (50, None):
+        s.unit(
+            date(2024, 1, 15),
+            [(86, "STEERING", "CMP-9")] + ([(136, "STEERING", None)] if back else []),
+        )
+    for after in (110, 120, 130):
+        s.unit(date(2024, 1, 15), [(after, "STEERING", None)])
     flag = {"decided_by": "quality-hvac", "decided_at": "2024-03-05T10:00:00+00:00"}
     s.add("flag.triaged", OPENED, flag_id=FLAGS["HVAC"].flag_id, decision="confirm", **flag)
     s.add("flag.triaged", OPENED, flag_id=FLAGS["ELECTRICAL"].flag_id, decision="ack", **flag)
@@ -94,15 +110,20 @@ def world() -> list[InboundEvent]:
         decided_at="2024-03-06T10:00:00+00:00",
         note="same board on every unit",
     )
-    for component, action in (("HVAC", "CA-1"), ("ELECTRICAL", "CA-2")):
+    where = {"lot": "L-202404"}
+    for component, action, effective in (
+        ("HVAC", "CA-1", where),
+        ("ELECTRICAL", "CA-2", where),
+        ("STEERING", "CA-3", {"campaign_id": "CMP-9"}),
+    ):
         s.add(
             "corrective_action.released",
-            RELEASED,
+            datetime(2024, 4, 1, tzinfo=UTC) if action == "CA-3" else RELEASED,
             action_id=action,
             signatures=[{**PRODUCT, "component": component}],
-            change="supplier",
+            change="service_procedure" if action == "CA-3" else "supplier",
             description=f"New {component.lower()} supplier.",
-            effective_from={"lot": "L-202404"},
+            effective_from=effective,
         )
     return s.events
 
@@ -131,10 +152,10 @@ def test_a_working_fix_is_verified_and_a_failing_one_reopens_its_flag(warehouse:
         detection_store.save_episodes(session, FLAGS.values(), OPENED)
     events = world()
     process(warehouse, events, batch=97)
-    process(warehouse, events[-6:], batch=6)  # delivered twice: stored once
+    process(warehouse, events[-7:], batch=7)  # delivered twice: stored once
     with session_factory(warehouse)() as session:
         assert session.scalar(select(func.count()).select_from(FlagDecisionRow)) == 3
-        assert session.scalar(select(func.count()).select_from(CorrectiveActionRow)) == 2
+        assert session.scalar(select(func.count()).select_from(CorrectiveActionRow)) == 3
         loop = read_product_loop(session)
         section = read_corrective_actions(session)
     assert loop.as_of == date(2024, 12, 30)
@@ -146,6 +167,12 @@ def test_a_working_fix_is_verified_and_a_failing_one_reopens_its_flag(warehouse:
     # Builds from April on, in service since mid-April: about 8.5 months by 30 December.
     assert comparison.months_in_service == pytest.approx(258 / 30.436875, abs=0.01)
     assert (comparison.claims_after, comparison.claims_before) == (5, 30)
+    field = verdicts["CA-3"].comparison
+    assert field is not None
+    assert (field.claims_after, field.claims_before) == (1, 3)
+    # 10 April to 30 December on the repaired units: 264 days each.
+    assert field.exposure_after == pytest.approx(2 * 264 / 30.436875)
+    assert verdicts["CA-3"].verdict == "not yet known"
     states = {f.flag.component: (f.triage, f.state, f.status) for f in loop.flags}
     assert states == {
         "HVAC": ("confirmed", "verified", "closed"),
