@@ -22,6 +22,7 @@ from pipeline.loop.effectiveness import (
     Cohort,
     EffectivenessParams,
     compare_builds,
+    compare_builds_by_market,
     judge,
 )
 from producers.simulator.config import add_months
@@ -30,7 +31,7 @@ from schemas.product import CorrectiveActionReleased
 from schemas.reference import UnitSold, UnitsSold
 from schemas.repairs import RepairCompleted
 
-FIX_SEEDS: Final = tuple(range(101, 111))
+FIX_SEEDS: Final = tuple(range(101, 121))
 """Seeds the effectiveness check is scored on (none of the detection bench's seeds)."""
 
 Product = tuple[str, str, str]
@@ -43,7 +44,7 @@ class FixData:
     sales: dict[Product, list[tuple[date, Cohort]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    units: dict[str, tuple[Product, date, str | None]] = field(default_factory=dict)
+    units: dict[str, tuple[Product, date, str | None, str]] = field(default_factory=dict)
     claims: dict[tuple[Product, str], list[tuple[date, Claim]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -58,11 +59,16 @@ def collect(events: Iterable[InboundEvent]) -> FixData:
         if isinstance(event, UnitsSold) and event.variant:
             month = date(int(event.month[:4]), int(event.month[5:7]), 1)
             data.sales[(event.brand, event.model, event.variant)].append(
-                (day, Cohort(month, event.count))
+                (day, Cohort(month, event.count, event.market))
             )
         elif isinstance(event, UnitSold) and event.product.serial and event.product.variant:
             p = event.product
-            data.units[p.serial or ""] = ((p.brand, p.model, p.variant or ""), event.sold_on, p.lot)
+            data.units[p.serial or ""] = (
+                (p.brand, p.model, p.variant or ""),
+                event.sold_on,
+                p.lot,
+                event.market,
+            )
         elif isinstance(event, RepairCompleted) and event.product.serial:
             fact = repair_fact_from_event(event)
             earlier = repairs[fact.serial or ""]
@@ -71,18 +77,18 @@ def collect(events: Iterable[InboundEvent]) -> FixData:
             unit = data.units.get(fact.serial or "")
             if repeat is None and unit is not None:
                 top = event.component.split(":", 1)[0]
-                data.claims[(unit[0], top)].append((day, Claim(unit[1], day)))
+                data.claims[(unit[0], top)].append((day, Claim(unit[1], day, unit[3])))
         elif isinstance(event, CorrectiveActionReleased):
             data.actions.append(event)
     return data
 
 
 def _cohorts(data: FixData, product: Product, as_of: date) -> list[Cohort]:
-    totals: dict[date, int] = defaultdict(int)
+    totals: dict[tuple[date, str], int] = defaultdict(int)
     for reported, cohort in data.sales.get(product, []):
         if reported < as_of:
-            totals[cohort.month] += cohort.units
-    return [Cohort(month, units) for month, units in sorted(totals.items())]
+            totals[(cohort.month, cohort.market)] += cohort.units
+    return [Cohort(month, units, market) for (month, market), units in sorted(totals.items())]
 
 
 def track(
@@ -99,18 +105,15 @@ def track(
     while as_of <= end:
         sold = [
             on
-            for (p, on, unit_lot) in data.units.values()
+            for (p, on, unit_lot, _) in data.units.values()
             if p == product and unit_lot == lot and on < as_of
         ]
         if sold:
-            comparison = compare_builds(
-                _cohorts(data, product, as_of),
-                [c for arrived, c in claims if arrived < as_of],
-                min(sold),
-                as_of,
-                params,
-            )
-            found = judge(comparison, params)
+            cohorts = _cohorts(data, product, as_of)
+            known = [c for arrived, c in claims if arrived < as_of]
+            comparison = compare_builds(cohorts, known, min(sold), as_of, params)
+            by_market = compare_builds_by_market(cohorts, known, min(sold), as_of, params)
+            found = judge(comparison, params, by_market)
             history.append((as_of, found.verdict, comparison.months_in_service))
         as_of = add_months(as_of, 1)
     conclusive = next(((d, v, m) for d, v, m in history if v != "not yet known"), None)

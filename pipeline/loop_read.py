@@ -13,6 +13,7 @@ from pipeline.loop.effectiveness import (
     Assessment,
     EffectivenessParams,
     compare_builds,
+    compare_builds_by_market,
     compare_field_fix,
     judge,
 )
@@ -88,8 +89,10 @@ def assess_action(
         where = row.lot or row.serial_from or "its cutover"
         return Assessment("not yet known", f"too few units: none from {where} sold yet")
     cohorts = loop_store.cohorts(session, products)
-    comparison = compare_builds(cohorts, loop_store.build_claims(claims), cutover, as_of, params)
-    return judge(comparison, params)
+    failures = loop_store.build_claims(claims)
+    comparison = compare_builds(cohorts, failures, cutover, as_of, params)
+    by_market = compare_builds_by_market(cohorts, failures, cutover, as_of, params)
+    return judge(comparison, params, by_market)
 
 
 def _label(signature: dict[str, str | None]) -> str:

@@ -10,7 +10,8 @@ Clopper-Pearson bounds on ``p`` give an exact interval for ``R``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -48,6 +49,7 @@ class Cohort:
     month: date
     """First day of the month."""
     units: int
+    market: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class Claim:
 
     sold_on: date
     day: date
+    market: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +133,15 @@ def rate_ratio_test(
     return ratio, (lower, upper), p_value
 
 
-def judge(comparison: Comparison, params: EffectivenessParams) -> Assessment:
+def judge(
+    comparison: Comparison,
+    params: EffectivenessParams,
+    by_market: Mapping[str, Comparison] | None = None,
+) -> Assessment:
     """Effective when changed units fail less beyond doubt; not effective when they fail at more
-    than ``failed_ratio`` of the old rate beyond doubt; else not yet known."""
+    than ``failed_ratio`` of the old rate beyond doubt, and in no market ``by_market`` holds do
+    they fail less beyond doubt (a defect confined to a few markets raises the pooled old rate
+    only a little, so a fix that works there looks like none when pooled); else not yet known."""
     c = comparison
     if c.months_in_service < params.min_months or c.exposure_after <= 0 or c.exposure_before <= 0:
         return Assessment(
@@ -154,6 +163,9 @@ def judge(comparison: Comparison, params: EffectivenessParams) -> Assessment:
     if interval[1] < 1.0:
         verdict: Verdict = "effective"
         reason = f"changed units fail less ({level} interval of the rate ratio below 1)"
+    elif interval[0] > params.failed_ratio and (fewer := _fail_less(by_market, params)):
+        verdict = "not yet known"
+        reason = f"changed units fail less in {', '.join(fewer)} alone: wait for more claims"
     elif interval[0] > params.failed_ratio:
         verdict = "not effective"
         reason = (
@@ -164,6 +176,22 @@ def judge(comparison: Comparison, params: EffectivenessParams) -> Assessment:
         verdict = "not yet known"
         reason = "too few units or months: the interval still spans both outcomes"
     return Assessment(verdict, reason, c, ratio, interval, p_value)
+
+
+def _fail_less(
+    by_market: Mapping[str, Comparison] | None, params: EffectivenessParams
+) -> list[str]:
+    """The markets where changed units fail less beyond doubt."""
+    found = []
+    for market, c in sorted((by_market or {}).items()):
+        if c.exposure_after <= 0 or c.exposure_before <= 0 or not c.claims_before:
+            continue
+        _, (_, upper), _ = rate_ratio_test(
+            c.claims_after, c.exposure_after, c.claims_before, c.exposure_before, params.confidence
+        )
+        if upper < 1.0:
+            found.append(market)
+    return found
 
 
 def first_changed_month(cutover: date) -> date:
@@ -230,6 +258,26 @@ def compare_builds(
         elif age < reach:
             claims_before += 1
     return Comparison(claims_after, exposure_after, claims_before, exposure_before, reach)
+
+
+def compare_builds_by_market(
+    cohorts: Iterable[Cohort],
+    claims: Iterable[Claim],
+    cutover: date,
+    as_of: date,
+    params: EffectivenessParams,
+) -> dict[str, Comparison]:
+    """:func:`compare_builds` within each market."""
+    sales: dict[str, list[Cohort]] = defaultdict(list)
+    failures: dict[str, list[Claim]] = defaultdict(list)
+    for cohort in cohorts:
+        sales[cohort.market].append(cohort)
+    for claim in claims:
+        failures[claim.market].append(claim)
+    return {
+        market: compare_builds(sold, failures.get(market, []), cutover, as_of, params)
+        for market, sold in sales.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)

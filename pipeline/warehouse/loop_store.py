@@ -122,14 +122,14 @@ def _product_filter(
 
 
 def cohorts(session: Session, products: Collection[Product]) -> list[Cohort]:
-    """Units sold per month of sale over every market, for the products."""
+    """Units sold per month of sale and market, for the products."""
     t = UnitsSoldRow
     rows = session.execute(
-        select(t.month, func.sum(t.count))
+        select(t.month, t.market, func.sum(t.count))
         .where(_product_filter(products, (t.brand, t.model, t.variant)))
-        .group_by(t.month)
+        .group_by(t.month, t.market)
     )
-    return [Cohort(date(int(m[:4]), int(m[5:7]), 1), int(n)) for m, n in rows]
+    return [Cohort(date(int(m[:4]), int(m[5:7]), 1), int(n), market) for m, market, n in rows]
 
 
 def _component_filter(components: Iterable[str]) -> ColumnElement[bool]:
@@ -152,6 +152,8 @@ class RepairClaim:
     failure_code: str | None
     repeat: bool
     """A repeat repair (the same unit and fault family within the repeat window)."""
+    market: str
+    """Where the unit was sold, else where it was repaired."""
 
 
 def claims(
@@ -160,7 +162,14 @@ def claims(
     """Repairs of the components on units whose sale is on record."""
     r, u = RepairRow, UnitRow
     rows = session.execute(
-        select(r.serial, u.sold_on, r.occurred_at, r.failure_code, r.repeat_of)
+        select(
+            r.serial,
+            u.sold_on,
+            r.occurred_at,
+            r.failure_code,
+            r.repeat_of,
+            func.coalesce(u.market, r.market),
+        )
         .join(u, u.serial == r.serial)
         .where(
             _product_filter(products, (r.brand, r.model, r.variant)),
@@ -169,15 +178,15 @@ def claims(
         )
     )
     return [
-        RepairClaim(serial, sold, at.astimezone(UTC).date(), code, repeat is not None)
-        for serial, sold, at, code, repeat in rows
+        RepairClaim(serial, sold, at.astimezone(UTC).date(), code, repeat is not None, market)
+        for serial, sold, at, code, repeat, market in rows
         if serial is not None and sold is not None
     ]
 
 
 def build_claims(rows: Iterable[RepairClaim]) -> list[Claim]:
     """First repairs only: a unit back for the same fault is one failure, counted once."""
-    return [Claim(c.sold_on, c.day) for c in rows if not c.repeat]
+    return [Claim(c.sold_on, c.day, c.market) for c in rows if not c.repeat]
 
 
 def latest_claim_at(session: Session) -> datetime | None:

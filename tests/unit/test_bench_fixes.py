@@ -27,10 +27,10 @@ def test_collect_keeps_first_repairs_of_units_on_record_with_their_arrival() -> 
     ]  # fmt: skip
     data = collect(events)
     product = ("Acme", "Cool 3000", "2024")
-    assert data.sales[product] == [(date(2024, 5, 1), Cohort(date(2024, 4, 1), 50))]
-    assert data.units["SN-1"] == (product, date(2024, 4, 20), "L-1")
+    assert data.sales[product] == [(date(2024, 5, 1), Cohort(date(2024, 4, 1), 50, "DE"))]
+    assert data.units["SN-1"] == (product, date(2024, 4, 20), "L-1", "DE")
     assert data.claims[(product, "HVAC")] == [
-        (date(2024, 5, 10), Claim(date(2024, 4, 20), date(2024, 5, 10)))
+        (date(2024, 5, 10), Claim(date(2024, 4, 20), date(2024, 5, 10), "DE"))
     ]
 
 

@@ -16,6 +16,7 @@ from pipeline.loop.effectiveness import (
     FieldUnit,
     UnitClaim,
     compare_builds,
+    compare_builds_by_market,
     compare_field_fix,
     first_changed_month,
     judge,
@@ -142,3 +143,36 @@ def test_a_field_fix_compares_repaired_units_with_those_not_reached_yet() -> Non
     assert found.exposure_after == pytest.approx(29 / DAYS_PER_MONTH)
     assert (found.claims_after, found.claims_before) == (1, 2)
     assert found.months_in_service == pytest.approx(29 / DAYS_PER_MONTH)
+
+
+def test_a_fix_that_works_in_one_market_is_not_called_ineffective_when_pooled() -> None:
+    # Market A: 0 claims after against 20 before; market B: 40 after against 20 before. Pooled,
+    # 40 against 40 on equal exposure reads "not effective"; market A says wait.
+    pooled = Comparison(40, 2000.0, 40, 2000.0, 6.0)
+    markets = {
+        "A": Comparison(0, 1000.0, 20, 1000.0, 6.0),
+        "B": Comparison(40, 1000.0, 20, 1000.0, 6.0),
+    }
+    assert judge(pooled, PARAMS).verdict == "not effective"
+    found = judge(pooled, PARAMS, markets)
+    assert found.verdict == "not yet known"
+    assert "in A alone" in found.reason
+    same = {"B": markets["B"]}
+    assert judge(pooled, PARAMS, same).verdict == "not effective"
+
+
+def test_builds_are_compared_within_each_market_too() -> None:
+    cohorts = [
+        Cohort(date(2024, 1, 1), 100, "DE"),
+        Cohort(date(2024, 3, 1), 100, "DE"),
+        Cohort(date(2024, 3, 1), 50, "FR"),
+    ]
+    claims = [
+        Claim(date(2024, 1, 10), date(2024, 3, 20), "DE"),
+        Claim(date(2024, 3, 5), date(2024, 4, 1), "FR"),
+    ]
+    found = compare_builds_by_market(cohorts, claims, date(2024, 3, 1), date(2024, 6, 16), PARAMS)
+    assert (found["DE"].claims_after, found["DE"].claims_before) == (0, 1)
+    assert (found["FR"].claims_after, found["FR"].claims_before) == (1, 0)
+    assert found["FR"].exposure_before == 0.0
+    assert found["FR"].exposure_after == pytest.approx(50 * 92 / DAYS_PER_MONTH)
