@@ -2,7 +2,8 @@
 
 NHTSA: leave one make out (tune on two makes, score on the third, for each third). Simulator:
 seeds not used for tuning. Every score stands beside the count baselines ("the k-th complaint in
-365 / 90 days") with k chosen to give our flag count (see bench.detection_lomo).
+365 / 90 days") with k chosen to give our flag count (see bench.detection_lomo). Effectiveness
+checks are scored on corrective actions in further seeds (see bench.detection_fixes).
 
 Run: .venv/bin/python -m bench.detection [--nhtsa-complaints PATH] [--nhtsa-recalls PATH]
      [--days 730 --rate 50]
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.detection_cn import score_cn
+from bench.detection_fixes import fixes_markdown, score_fixes
 from bench.detection_lomo import (
     TEST_SEEDS,
     TUNING_GRID,
@@ -259,12 +261,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     simulation = simulation_summary(runs)
     cn = score_cn(args.cn_complaints, params)
+    fixes = score_fixes(args.days, args.rate)
     checks = targets(nhtsa, simulation, cn)
     report: dict[str, Any] = {
         "params": {name: getattr(params, name) for name in params.__dataclass_fields__},
         "nhtsa": {"summary": nhtsa, "folds": folds, "copies_merged": data.copies},
         "simulation": {"summary": simulation, "runs": runs},
         "cn": cn,
+        "fixes": fixes,
         "targets": checks,
     }
     markdown = [
@@ -275,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         simulation_markdown(runs, simulation),
         "",
         cn_markdown(cn),
+        "",
+        fixes_markdown(fixes),
         "",
         targets_markdown(checks),
         "",

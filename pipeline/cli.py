@@ -14,6 +14,7 @@ from rich.console import Console
 from pipeline import cli_views
 from pipeline.cli_customers import customers_app
 from pipeline.cli_deadletters import deadletter_app
+from pipeline.cli_loop import actions, triage
 from pipeline.cli_sources import import_app, simulate
 from pipeline.cli_support import ExitCode, reading_engine
 from pipeline.config import Settings, SettingsError, load_settings
@@ -38,7 +39,8 @@ app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(customers_app, name="customers")
 app.command()(simulate)
 app.add_typer(cli_views.flags_app, name="flags")
-for view in (cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report):
+cli_views.flags_app.command("triage")(triage)
+for view in (cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report, actions):
     app.command()(view)
 err = Console(stderr=True)
 

@@ -97,6 +97,13 @@ def simulate(
     out: Annotated[
         Path | None, typer.Option(help="Write JSON Lines here instead of publishing to Kafka.")
     ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Simulate only this product model (repeatable; default: all)."),
+    ] = None,
+    fixes: Annotated[
+        bool, typer.Option(help="Release corrective actions against the injected defects.")
+    ] = False,
 ) -> None:
     """Simulate an international after-sales world with injected recurring defects."""
     from producers.commands import publish_events
@@ -105,7 +112,13 @@ def simulate(
     from schemas.codec import encode
 
     config = SimulationConfig(
-        seed=seed, days=days, rate=rate, start=date.fromisoformat(start), defects=defects
+        seed=seed,
+        days=days,
+        rate=rate,
+        start=date.fromisoformat(start),
+        defects=defects,
+        models=frozenset(model or ()),
+        fixes=fixes,
     )
     if truth is not None:
         write_ground_truth(config, truth)

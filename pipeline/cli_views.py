@@ -83,11 +83,14 @@ def flags(
     component: Annotated[str | None, typer.Option(help="Only this component.")] = None,
     limit: LimitOpt = 50,
 ) -> None:
-    """Recurring-defect flags, highest score first."""
+    """Recurring-defect flags, highest score first, with the product team's triage and actions
+    (open: what still needs the team, a confirmed flag until its fix is verified)."""
     if ctx.invoked_subcommand is not None:
         return
+    from pipeline.cli_loop import with_standing
+
     with _sessions()() as session:
-        rows = views.flags(session, status.value)
+        rows = with_standing(session, views.flags(session, "all"), status.value)
     rows = limited(
         matching(rows, brand=brand, model=model, component=component), limit, err, "flags"
     )
@@ -101,13 +104,15 @@ def flags(
         "score",
         "method",
         "first_raised_at",
+        "state",
+        "actions",
     ]
     emit(
         rows,
         fmt,
         title=f"Defect flags ({status.value})",
         columns=columns if fmt is Format.table else None,
-        headers={"first_raised_at": "first raised"},
+        headers={"first_raised_at": "first raised", "state": "triage / fix"},
     )
 
 

@@ -15,6 +15,7 @@ from pipeline.detection_stage import DetectionStage
 from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.erasure_stage import ErasureStage, PseudonymiseStep
+from pipeline.loop_stage import ProductLoopStage
 from pipeline.tracing import Headers, cause_of, traced_inputs
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
@@ -175,6 +176,7 @@ def build_stages(
         CaseBookStage(casebook.load_rules(), settings.topics.followups),
         erase,  # after the case book: it drops what that scheduled for erased customers
         DetectionStage(),
+        ProductLoopStage(),
     ]
     return PseudonymiseStep(key, enrich), stages
 

@@ -32,6 +32,7 @@ KEYS: Final[dict[str, str]] = {
     "feedback": "unit serial, else brand|model|variant",
     "reference": "dealer:<id> for dealers, the serial for unit.sold, else brand|model|variant",
     "customers": "customer id",
+    "product": "the event id (decisions are ordered by decided_at, actions by release time)",
     "defect-flags": "brand|model|variant",
     "followups": "customer id (case id for case.escalated)",
     "reports": "report id",

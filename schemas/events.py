@@ -17,6 +17,7 @@ from schemas.feedback import (
     SurveyAnswered,
 )
 from schemas.outputs import CaseEscalated, DefectFlagChanged, FollowUpScheduled, ReportPublished
+from schemas.product import PRODUCT_EVENTS, CorrectiveActionReleased, FlagTriaged
 from schemas.reference import (
     REFERENCE_EVENTS,
     DealerRegistered,
@@ -57,6 +58,8 @@ InboundEvent = Annotated[
         | UnitSold
         | RecallAnnounced
         | CustomerErasureRequested
+        | FlagTriaged
+        | CorrectiveActionReleased
     ),
     Field(discriminator="event_type"),
 ]
@@ -75,6 +78,7 @@ FAMILIES: Final[dict[str, tuple[type[BaseModel], ...]]] = {
     "feedback": FEEDBACK_EVENTS,
     "reference": REFERENCE_EVENTS,
     "customers": CUSTOMER_EVENTS,
+    "product": PRODUCT_EVENTS,
 }
 """Inbound topic family -> the event classes that may be published on it."""
 

@@ -17,6 +17,8 @@ MAX_TEXT = 8_000
 MAX_PARTS_PER_REPAIR = 100
 MAX_COMPONENTS_PER_MODEL = 2_000
 MAX_VARIANTS_PER_RECALL = 200
+MAX_SIGNATURES_PER_ACTION = 50
+"""Defect signatures one corrective action may address."""
 
 EARLIEST_YEAR = 1900
 """First year any datetime, date or month on the wire may fall in (in UTC for datetimes).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INBOUND_FAMILIES = ("tickets", "repairs", "feedback", "reference", "customers")
+INBOUND_FAMILIES = ("tickets", "repairs", "feedback", "reference", "customers", "product")
 OUTBOUND_NAMES = ("defect-flags", "followups", "reports", "deadletter", "erasures")
 
 
@@ -36,6 +36,11 @@ class Topics:
     @property
     def customers(self) -> str:
         return self.name("customers")
+
+    @property
+    def product(self) -> str:
+        """Where product teams send flag triage decisions and corrective actions."""
+        return self.name("product")
 
     @property
     def erasures(self) -> str:

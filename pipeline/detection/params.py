@@ -117,6 +117,10 @@ class DetectionParams:
     """'Normal' for complaint volume: below this fraction of the volume trigger."""
     update_tolerance: float = 0.25
     """A score change smaller than this (relative) is not worth an 'updated' message."""
+    dismissed_return_factor: float = 2.0
+    """A flag product teams dismissed stays dismissed for its signature: a later flag on the
+    same signature is shown again only when its observed count reaches this multiple of the
+    dismissed flag's (the evidence doubled), else it inherits the dismissal."""
 
     # --- severity of a flag ----------------------------------------------------------------
     critical_severe: int = 5

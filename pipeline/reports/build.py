@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.enrichment import load_taxonomy
 from pipeline.errors import PipelineError
+from pipeline.loop_read import read_corrective_actions
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.flags import MAX_FLAGS, flag_sections
 from pipeline.reports.model import KpiLine, ReportData
@@ -61,6 +62,8 @@ def build_report(
         repeats = repeat_repairs(session, scope, None if complete else MAX_RATES)
         step("case book and customer voice")
         book, voice = case_book(session, scope), customer_voice(session, scope, taxonomy)
+        step("corrective actions")
+        loop = read_corrective_actions(session)
         step("dealer KPIs")
         kpis = [
             KpiLine.model_validate(k, from_attributes=True) for k in dealer_kpis(session, scope)
@@ -79,6 +82,7 @@ def build_report(
             kpis=kpis,
             flag_totals=flag_totals,
             pareto_totals=pareto_totals,
+            corrective_actions=loop,
         )
 
 

@@ -223,6 +223,8 @@ class ReportData(_Value):
     kpis: list[KpiLine]
     flag_totals: FlagTotals = FlagTotals()
     pareto_totals: ParetoTotals = ParetoTotals()
+    corrective_actions: dict[str, Any] = {}
+    """The product loop (see pipeline.loop.section.corrective_actions); empty: not read."""
 
     def kpis_by(self, by: str) -> list[KpiLine]:
         return [k for k in self.kpis if k.by == by]

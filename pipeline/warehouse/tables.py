@@ -440,3 +440,38 @@ class ErasedCustomerRow(Base):
     pseudonym: Mapped[str] = mapped_column(Id, primary_key=True)
     erased_at: Mapped[datetime] = mapped_column(Ts)
     request_event_id: Mapped[str] = mapped_column(String(36))
+
+
+class FlagDecisionRow(Base):
+    """A product team's triage decision on a flag (flag.triaged), one row per event."""
+
+    __tablename__ = "flag_decisions"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flag_id: Mapped[str | None] = mapped_column(Id, index=True)
+    brand: Mapped[str | None] = mapped_column(NameT)
+    model: Mapped[str | None] = mapped_column(NameT)
+    variant: Mapped[str | None] = mapped_column(NameT)
+    component: Mapped[str | None] = mapped_column(Code)
+    decision: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(NameT)
+    decided_at: Mapped[datetime] = mapped_column(Ts, index=True)
+
+
+class CorrectiveActionRow(Base):
+    """A corrective action released against defect signatures (corrective_action.released)."""
+
+    __tablename__ = "corrective_actions"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action_id: Mapped[str] = mapped_column(Id, index=True)
+    flag_id: Mapped[str | None] = mapped_column(Id, index=True)
+    signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    change: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(Text)
+    lot: Mapped[str | None] = mapped_column(Id)
+    build_date: Mapped[date | None] = mapped_column(Date)
+    serial_from: Mapped[str | None] = mapped_column(Id)
+    serial_to: Mapped[str | None] = mapped_column(Id)
+    campaign_id: Mapped[str | None] = mapped_column(Id)
+    released_by: Mapped[str | None] = mapped_column(NameT)
+    released_at: Mapped[datetime] = mapped_column(Ts, index=True)

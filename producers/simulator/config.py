@@ -28,6 +28,12 @@ class SimulationConfig:
     defects: int | None = None
     idle_dealers: frozenset[str] = frozenset()
     """Dealers whose service desks stop acting on cases: no call-backs, no second fixes."""
+    models: frozenset[str] = frozenset()
+    """Simulate only these product models (by name; empty: the whole catalogue): a small,
+    focused world whose few signatures see many claims, for tests and demos."""
+    fixes: bool = False
+    """Release a corrective action against each injected defect that runs long enough for
+    units built after it to age (see defects.choose_fixes); some work, some do not."""
 
     def __post_init__(self) -> None:
         if self.days < 1:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from random import Random
 
-from producers.simulator.config import MIN_ONSET_DAY, SimulationConfig, epoch_seconds
-from producers.simulator.entities import Cohort, Defect, Variant
+from producers.simulator.config import MIN_ONSET_DAY, SimulationConfig, add_months, epoch_seconds
+from producers.simulator.entities import Cohort, Defect, Fix, Variant
 
 MIN_MULTIPLIER = 2.0
 MAX_MULTIPLIER = 6.0
 _LOT_WINDOW = 4
+FIX_WORKS_SHARE = 0.5
+"""Share of corrective actions that remove their defect; the others change nothing."""
+FIX_AFTER_DAYS = (90, 150)
+"""A fix is released this many days after the defect's onset (detection, triage, engineering)."""
+MIN_FIX_EVIDENCE_DAYS = 270
+"""A fix is released only this long before the run ends: units built after it need months in
+service before an effectiveness check can tell anything."""
+_CHANGES = ("design", "part", "supplier", "process")
+_FIXABLE_SALES = timedelta(days=FIX_AFTER_DAYS[1] + 180)
+"""With fixes, defects hit variants still sold this long after onset: time to release a fix
+and to sell units built with it ..."""
+_HISTORY = timedelta(days=150)
+"""... and sold this long before onset: the claim history a detector compares against."""
 
 
 def choose_defects(
@@ -19,7 +33,8 @@ def choose_defects(
     cohorts: tuple[Cohort, ...],
     rng: Random,
 ) -> tuple[Defect, ...]:
-    """Defects on distinct signatures with enough units in the field to be detectable.
+    """Defects on distinct signatures with enough units in the field to be detectable (and,
+    when the run has fixes, on variants sold long enough after onset to be fixed).
 
     A signature is drawn with probability proportional to its expected baseline failures at
     onset (units sold before onset times the component's rate), so a defect never hides on a
@@ -37,6 +52,11 @@ def choose_defects(
         candidates: list[tuple[Variant, str]] = []
         weights: list[float] = []
         for variant in variants:
+            if config.fixes and not (
+                variant.sales_from + _HISTORY <= onset
+                and onset + _FIXABLE_SALES <= variant.sales_until
+            ):
+                continue  # a fix needs units built after it, its flag a history before onset
             sold = by_variant.get(variant.key, [])
             installed = sum(c.units for c in sold if c.sale_end_ts <= onset_ts)
             for top in variant.tree:
@@ -84,3 +104,39 @@ def _lots(
         return None
     first = rng.randrange(len(built) - _LOT_WINDOW + 1)
     return tuple(built[first : first + _LOT_WINDOW])
+
+
+def choose_fixes(
+    config: SimulationConfig, defects: tuple[Defect, ...], cohorts: tuple[Cohort, ...], rng: Random
+) -> tuple[Defect, ...]:
+    """Give each defect a corrective action from the first lot built after its release, when
+    the run goes on long enough and the variant is still sold in the defect's markets then.
+
+    Every draw is made for every defect, so whether one gets a fix leaves the others' alone.
+    """
+    out: list[Defect] = []
+    for number, defect in enumerate(defects, 1):
+        released = defect.onset + timedelta(days=rng.randint(*FIX_AFTER_DAYS))
+        works = rng.random() < FIX_WORKS_SHARE
+        change = rng.choice(_CHANGES)
+        built = add_months(released.replace(day=1), 1)
+        spec, code = defect.variant.spec, defect.variant.code
+        fix = Fix(
+            action_id=f"CA-{config.seed}-{number:03d}",
+            released_on=released,
+            lot=f"{spec.model_code}{code}-{built.year}{built.month:02d}",
+            built=built,
+            works=works,
+            change=change,
+        )
+        sold_after = any(
+            c.variant.key == defect.variant.key
+            and c.market.country in defect.markets
+            and fix.covers(c)
+            for c in cohorts
+        )
+        long_enough = (config.end - released).days >= MIN_FIX_EVIDENCE_DAYS
+        # A defect of a few lots has no later lots to fix.
+        fixable = defect.lots is None and sold_after and long_enough
+        out.append(replace(defect, fix=fix) if fixable else defect)
+    return tuple(out)

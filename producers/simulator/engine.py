@@ -14,6 +14,7 @@ from producers.simulator.emit import Emitter
 from producers.simulator.entities import Cohort, Defect, World
 from producers.simulator.hazard import Failure, failing_units, failure_stream
 from producers.simulator.reference import (
+    corrective_action,
     dealer_registered,
     product_model,
     recall,
@@ -25,8 +26,16 @@ from producers.simulator.units import Unit, unit_of
 from producers.simulator.world import build_world, seeded
 from schemas.events import InboundEvent
 
-_TICK, _SALE, _STREAM, _CASE, _REPEAT, _RECALL = range(6)
-_KIND_NAMES = ("month_ticks", "cohorts_selling", "cohort_streams", "episodes", "repeats", "recalls")
+_TICK, _SALE, _STREAM, _CASE, _REPEAT, _RECALL, _ACTION = range(7)
+_KIND_NAMES = (
+    "month_ticks",
+    "cohorts_selling",
+    "cohort_streams",
+    "episodes",
+    "repeats",
+    "recalls",
+    "actions",
+)
 
 
 def simulate(config: SimulationConfig) -> Iterator[InboundEvent]:
@@ -90,12 +99,16 @@ class Engine:
             self._push(max(epoch_seconds(month), start), _TICK, month)
             month = add_months(month, 1)
         self._schedule_recalls()
+        for defect in self.world.defects:
+            if defect.fix is not None:
+                self._push(epoch_seconds(defect.fix.released_on) + 9 * HOUR, _ACTION, defect)
         handlers: dict[int, Callable[[int, Any], Iterable[InboundEvent]]] = {
             _TICK: self._tick,
             _SALE: self._sale,
             _STREAM: self._stream,
             _REPEAT: self._repeat,
             _RECALL: self._recall,
+            _ACTION: self._action,
         }
         heap = self._heap
         pop = heapq.heappop
@@ -219,6 +232,9 @@ class Engine:
     def _recall(self, ts: int, payload: tuple[Defect, str, int, int]) -> tuple[InboundEvent]:
         defect, country, number, affected = payload
         return (recall(defect, country, ts, self._emit.event_id, number=number, units=affected),)
+
+    def _action(self, ts: int, defect: Defect) -> tuple[InboundEvent]:
+        return (corrective_action(defect, ts, self._emit.event_id),)
 
 
 def _defect_leaf(defects: tuple[Defect, ...], component: str, ts: int) -> tuple[str, float] | None:

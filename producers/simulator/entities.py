@@ -74,6 +74,24 @@ class Cohort:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """A corrective action against a defect: units built from ``lot`` (built in ``built``, the
+    first of a month) on carry the change, which removes the defect only when it ``works``."""
+
+    action_id: str
+    released_on: date
+    lot: str
+    built: date
+    works: bool
+    change: str
+
+    def covers(self, cohort: Cohort) -> bool:
+        """Whether the cohort's units were built with the change (lots are built the month
+        before they are sold)."""
+        return cohort.month > self.built
+
+
+@dataclass(frozen=True, slots=True)
 class Defect:
     """An injected recurring defect: from ``onset`` a signature fails ``multiplier`` times as often.
 
@@ -88,6 +106,7 @@ class Defect:
     markets: tuple[str, ...]
     lots: tuple[str, ...] | None
     recall_on: date | None
+    fix: Fix | None = None
 
     @property
     def onset_ts(self) -> int:
@@ -98,6 +117,7 @@ class Defect:
             cohort.variant.key == self.variant.key
             and cohort.market.country in self.markets
             and (self.lots is None or cohort.lot in self.lots)
+            and not (self.fix is not None and self.fix.works and self.fix.covers(cohort))
         )
 
 

@@ -10,6 +10,7 @@ from producers.simulator.catalogue import MARKET_BY_COUNTRY
 from producers.simulator.entities import Cohort, Dealer, Defect, Variant
 from producers.simulator.units import Unit
 from producers.simulator.wire import local_time
+from schemas.product import CorrectiveActionReleased, DefectSignature, EffectiveFrom
 from schemas.reference import (
     ComponentNode,
     DealerRegistered,
@@ -105,4 +106,32 @@ def recall(
         units_affected=units,
         summary=f"{defect.variant.spec.model} {defect.variant.name}: {leaf} may fail early; "
         "dealers will inspect and replace it free of charge.",
+    )
+
+
+def corrective_action(defect: Defect, ts: int, new_id: NewId) -> CorrectiveActionReleased:
+    """The maker's corrective action against a defect, from the fix's first lot on."""
+    fix = defect.fix
+    if fix is None:
+        raise ValueError("the defect has no fix")
+    spec = defect.variant.spec
+    leaf = defect.leaf.rsplit(":", 1)[-1].replace("_", " ").lower()
+    return CorrectiveActionReleased(
+        event_id=new_id(),
+        occurred_at=utc(ts),
+        source=f"sim:oem:{spec.brand}",
+        action_id=fix.action_id,
+        signatures=[
+            DefectSignature(
+                brand=spec.brand,
+                model=spec.model,
+                variant=defect.variant.name,
+                component=defect.component,
+            )
+        ],
+        change=fix.change,
+        description=f"{spec.model} {defect.variant.name}: {fix.change} change against early "
+        f"{leaf} failures.",
+        effective_from=EffectiveFrom(lot=fix.lot),
+        released_by=f"sim:engineering:{spec.brand}",
     )

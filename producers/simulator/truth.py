@@ -24,6 +24,16 @@ class Signature:
 
 
 @dataclass(frozen=True, slots=True)
+class InjectedFix:
+    """A corrective action the simulator released: from ``lot`` on, and whether it works."""
+
+    action_id: str
+    released_on: date
+    lot: str
+    works: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InjectedDefect:
     """One defect a detection benchmark should find: from ``onset`` its signature fails
     ``multiplier`` times as often in ``markets`` (and only in ``lots``, when given)."""
@@ -38,6 +48,7 @@ class InjectedDefect:
     lots: tuple[str, ...] | None = None
     leaf_component: str | None = None
     recall_on: date | None = None
+    fix: InjectedFix | None = None
 
     @property
     def signature(self) -> Signature:
@@ -127,6 +138,11 @@ def _injected(defect: Defect) -> InjectedDefect:
         lots=defect.lots,
         leaf_component=defect.leaf,
         recall_on=defect.recall_on,
+        fix=None
+        if defect.fix is None
+        else InjectedFix(
+            defect.fix.action_id, defect.fix.released_on, defect.fix.lot, defect.fix.works
+        ),
     )
 
 
@@ -142,12 +158,21 @@ def _defect_to_dict(defect: InjectedDefect) -> dict[str, Any]:
         "lots": None if defect.lots is None else list(defect.lots),
         "leaf_component": defect.leaf_component,
         "recall_on": None if defect.recall_on is None else defect.recall_on.isoformat(),
+        "fix": None
+        if defect.fix is None
+        else {
+            "action_id": defect.fix.action_id,
+            "released_on": defect.fix.released_on.isoformat(),
+            "lot": defect.fix.lot,
+            "works": defect.fix.works,
+        },
     }
 
 
 def _defect_from_dict(raw: dict[str, Any]) -> InjectedDefect:
     lots = raw.get("lots")
     recall_on = raw.get("recall_on")
+    fix = raw.get("fix")
     return InjectedDefect(
         brand=raw["brand"],
         model=raw["model"],
@@ -159,4 +184,9 @@ def _defect_from_dict(raw: dict[str, Any]) -> InjectedDefect:
         lots=None if lots is None else tuple(lots),
         leaf_component=raw.get("leaf_component"),
         recall_on=None if recall_on is None else date.fromisoformat(recall_on),
+        fix=None
+        if fix is None
+        else InjectedFix(
+            fix["action_id"], date.fromisoformat(fix["released_on"]), fix["lot"], fix["works"]
+        ),
     )

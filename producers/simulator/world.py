@@ -16,8 +16,13 @@ from producers.simulator.catalogue import (
     VEHICLE,
     ModelSpec,
 )
-from producers.simulator.config import SimulationConfig, add_months, epoch_seconds
-from producers.simulator.defects import choose_defects
+from producers.simulator.config import (
+    SimulationConfig,
+    SimulationConfigError,
+    add_months,
+    epoch_seconds,
+)
+from producers.simulator.defects import choose_defects, choose_fixes
 from producers.simulator.entities import Cohort, Dealer, Variant, World
 from producers.simulator.hazard import SECONDS_PER_MONTH, SERVICE_MONTHS, expected_failures
 
@@ -42,11 +47,19 @@ def build_world(config: SimulationConfig) -> World:
     for dealer in dealers:
         key = (dealer.market.country, dealer.category)
         by_outlet[key] = (*by_outlet.get(key, ()), dealer)
-    variants = tuple(v for spec in MODELS for v in _variants(spec, config))
+    specs = [m for m in MODELS if not config.models or m.model in config.models]
+    if not specs:
+        raise SimulationConfigError(
+            f"no model named {', '.join(sorted(config.models))}; "
+            f"choose among {', '.join(m.model for m in MODELS)}"
+        )
+    variants = tuple(v for spec in specs for v in _variants(spec, config))
     cohorts = _cohorts(variants, config, rng)
     sold = {c.variant.key for c in cohorts}
     variants = tuple(v for v in variants if v.key in sold)
     defects = choose_defects(config, variants, cohorts, seeded(config.seed, "defects"))
+    if config.fixes:
+        defects = choose_fixes(config, defects, cohorts, seeded(config.seed, "fixes"))
     return World(config, dealers, by_outlet, variants, cohorts, defects)
 
 

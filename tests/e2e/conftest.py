@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from pipeline.topics_admin import ensure_topics
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.queries import table_counts
-from pipeline.worker_process import WorkerProcess
+from pipeline.worker_process import WorkerProcess, settings_env
 
 
 @dataclass
@@ -40,6 +43,19 @@ class Pipeline:
 
     def counts(self) -> dict[str, int]:
         return table_counts(self.engine)
+
+    def cli(self, *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run `aftersales ARGS` with this pipeline's settings; it must succeed."""
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            env=settings_env(self.values),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        assert done.returncode == 0, (args, done.stderr[-3000:])
+        return done
 
 
 def read_messages(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, dict]]:
@@ -78,24 +94,28 @@ def make_pipeline(
     return pipeline
 
 
-@pytest.fixture
-def tansu_pipeline(tansu: EmbeddedBroker, tmp_path: Path) -> Iterator[Pipeline]:
-    """A pipeline on Tansu and SQLite, for scenarios noida-db cannot run (see test docstrings)."""
-    p = make_pipeline(tansu, f"sqlite:///{tmp_path / 'warehouse.db'}", tmp_path)
+@contextmanager
+def running_pipeline(
+    broker: EmbeddedBroker, warehouse_url: str, tmp: Path, **extra: object
+) -> Iterator[Pipeline]:
+    """A pipeline whose workers are stopped and engine disposed on the way out."""
+    p = make_pipeline(broker, warehouse_url, tmp, **extra)
     try:
         yield p
     finally:
         for w in p.workers:
             w.stop()
         p.engine.dispose()
+
+
+@pytest.fixture
+def tansu_pipeline(tansu: EmbeddedBroker, tmp_path: Path) -> Iterator[Pipeline]:
+    """A pipeline on Tansu and SQLite, for scenarios noida-db cannot run (see test docstrings)."""
+    with running_pipeline(tansu, f"sqlite:///{tmp_path / 'warehouse.db'}", tmp_path) as p:
+        yield p
 
 
 @pytest.fixture
 def pipeline(any_broker: EmbeddedBroker, warehouse_url: str, tmp_path: Path) -> Iterator[Pipeline]:
-    p = make_pipeline(any_broker, warehouse_url, tmp_path)
-    try:
+    with running_pipeline(any_broker, warehouse_url, tmp_path) as p:
         yield p
-    finally:
-        for w in p.workers:
-            w.stop()
-        p.engine.dispose()

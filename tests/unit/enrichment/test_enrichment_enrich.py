@@ -287,6 +287,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "summary": "Compressor may overheat",
     },
     "customer.erasure_requested": {"customer_id": "C-1"},
+    "flag.triaged": {
+        "flag_id": "F-1",
+        "decision": "confirm",
+        "decided_by": "quality",
+        "decided_at": "2024-03-01T09:00:00+00:00",
+    },
+    "corrective_action.released": {
+        "action_id": "CA-1",
+        "signatures": [{"brand": "Aurora", "model": "AC-9000", "component": "HVAC:COMPRESSOR"}],
+        "change": "part",
+        "description": "New valve plate",
+        "effective_from": {"lot": "L-7"},
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""The product loop: flag triage, corrective actions and whether they worked."""
