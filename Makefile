@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit lint schemas bench bench-detection system-deps postgres clean
+.PHONY: help install demo test test-unit lint schemas bench bench-replay bench-detection system-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ lint: $(STAMP) ## ruff (format + lint), mypy, import contracts
 schemas: $(STAMP) ## Regenerate schemas/json/ from the event models
 	$(PY) -m schemas.export schemas/json
 
-bench: $(STAMP) ## Throughput, latency and memory benchmarks; results in bench/results/
+bench: $(STAMP) postgres ## Throughput, latency, memory and NHTSA replay benchmarks; results in bench/results/
 	$(PY) -m bench.throughput
+
+bench-replay: $(STAMP) postgres ## Only the NHTSA complaint replay (SQLite and PostgreSQL); results in bench/results/
+	$(PY) -m bench.throughput --scenario replay
 
 bench-detection: $(STAMP) ## Detection quality on simulated and real NHTSA data; results in bench/results/
 	$(PY) -m bench.detection
