@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections import Counter
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    Select,
     SQLColumnExpression,
     bindparam,
     delete,
@@ -366,32 +368,52 @@ def evidence_context(
     """Latest complaint/repair ids, and counts by market and production lot, behind a flag:
     events at ``since`` or later and before ``until``."""
     found: list[tuple[datetime, str, str, str | None]] = []
+    values = {
+        "brand": signature.brand,
+        "model": signature.model,
+        "variant": signature.variant,
+        "component": signature.component,
+        "below": f"{signature.component}:",
+        "since": since,
+        "until": until,
+    }
+    conn = session.connection()
     for table in (ComplaintRow, RepairRow):
-        query = (
-            select(table.occurred_at, table.event_id, table.market, UnitRow.lot)
-            .outerjoin(UnitRow, UnitRow.serial == table.serial)
-            .where(
-                table.brand == signature.brand,
-                table.model == signature.model,
-                table.occurred_at >= since,
-                table.occurred_at < until,
-                or_(
-                    table.component == signature.component,
-                    table.component.startswith(f"{signature.component}:"),
-                ),
-            )
-            .order_by(table.occurred_at.desc())
-            .limit(2_000)
-        )
-        if signature.variant != ANY:
-            query = query.where(table.variant == signature.variant)
-        found.extend(tuple(r) for r in session.execute(query))  # type: ignore[misc]
+        statement = _evidence_query(table, signature.variant != ANY)
+        found.extend(tuple(r) for r in conn.execute(statement, values))  # type: ignore[misc]
     found.sort(reverse=True)
     return {
         "sample_event_ids": [event_id for _, event_id, _, _ in found[:samples]],
         "markets": dict(Counter(market for _, _, market, _ in found).most_common(10)),
         "lots": dict(Counter(lot for _, _, _, lot in found if lot).most_common(10)),
     }
+
+
+@functools.cache
+def _evidence_query(
+    table: type[ComplaintRow] | type[RepairRow], one_variant: bool
+) -> Select[datetime, str, str, str | None]:
+    """The evidence rows of one table, built once: a detector round asks for every change it
+    finds, and building the expression cost more than running it."""
+    query = (
+        select(table.occurred_at, table.event_id, table.market, UnitRow.lot)
+        .outerjoin(UnitRow, UnitRow.serial == table.serial)
+        .where(
+            table.brand == bindparam("brand"),
+            table.model == bindparam("model"),
+            table.occurred_at >= bindparam("since"),
+            table.occurred_at < bindparam("until"),
+            or_(
+                table.component == bindparam("component"),
+                table.component.startswith(bindparam("below")),
+            ),
+        )
+        .order_by(table.occurred_at.desc())
+        .limit(2_000)
+    )
+    if one_variant:
+        query = query.where(table.variant == bindparam("variant"))
+    return query
 
 
 def earlier_complaints(
