@@ -48,16 +48,10 @@ from pipeline.warehouse.tables import (
 from pipeline.warehouse.upsert import add_counts, upsert
 
 _SIG = ("brand", "model", "variant", "component")
+_COUNT_COLUMNS = (*_SIG, "day", "n", "severe")
 _CHUNK = 400
 
 log = logging.getLogger(__name__)
-
-
-def _signature_day(
-    item: tuple[tuple[Signature, date], DayCount],
-) -> tuple[str, str, str, str, date]:
-    (s, day), _ = item
-    return (s.brand, s.model, s.variant, s.component, day)
 
 
 @dataclass(frozen=True)
@@ -67,19 +61,13 @@ class SqlCountStore:
     session: Session
 
     def add(self, increments: Mapping[tuple[Signature, date], DayCount]) -> None:
-        rows = [
-            {
-                "brand": s.brand,
-                "model": s.model,
-                "variant": s.variant,
-                "component": s.component,
-                "day": day,
-                "n": c.n,
-                "severe": c.severe,
-            }
-            for (s, day), c in sorted(increments.items(), key=_signature_day)
-        ]
-        # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on PostgreSQL).
+        # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on
+        # PostgreSQL); plain tuples sort without a Python call per comparison.
+        keyed = sorted(
+            (s.brand, s.model, s.variant, s.component, day, c.n, c.severe)
+            for (s, day), c in increments.items()
+        )
+        rows = [dict(zip(_COUNT_COLUMNS, values, strict=True)) for values in keyed]
         add_counts(
             self.session,
             SignatureCountRow.__table__,  # type: ignore[arg-type]
