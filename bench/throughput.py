@@ -92,6 +92,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-replay-profile", action="store_true", help="skip the profiled replay on SQLite"
     )
+    p.add_argument(
+        "--replay-engines",
+        nargs="+",
+        choices=("sqlite", "postgresql"),
+        default=["sqlite", "postgresql"],
+        help="warehouses the replay runs on",
+    )
     return p.parse_args(argv)
 
 
@@ -237,7 +244,11 @@ def main_replay(args: argparse.Namespace) -> None:
         harness = Harness(broker.bootstrap, broker.client_settings, producer, WORKDIR, args.timeout)
         try:
             results |= run_replay(
-                harness, path, datetime.now(UTC).date(), profile=not args.no_replay_profile
+                harness,
+                path,
+                datetime.now(UTC).date(),
+                profile=not args.no_replay_profile,
+                engines=args.replay_engines,
             )
         finally:
             close(producer)
