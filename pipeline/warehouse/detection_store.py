@@ -13,22 +13,16 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import (
-    ColumnElement,
     Date,
-    Integer,
     Select,
-    SQLColumnExpression,
+    TextClause,
     bindparam,
     delete,
-    func,
-    literal,
     or_,
     select,
     text,
     tuple_,
-    type_coerce,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
@@ -81,21 +75,17 @@ class SqlCountStore:
     ) -> dict[Signature, Series]:
         wanted = list(dict.fromkeys(signatures))
         found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
-        t = SignatureCountRow
-        day = day_number(self.session, t.day)
-        key_columns = (t.brand, t.model, t.variant, t.component)
         conn = self.session.connection()
+        dialect = dialect_name(self.session)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            query = select(t.brand, t.model, t.variant, t.component, day, t.n, t.severe).where(
-                tuple_(*key_columns).in_(
-                    [(s.brand, s.model, s.variant, s.component) for s in chunk]
-                )
-            )
-            if since is not None:
-                query = query.where(t.day >= since)
+            values: dict[str, Any] = {} if since is None else {"since": since}
+            for i, s in enumerate(chunk):
+                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
+                values[f"c{i}"] = s.component
+            query = _series_query(dialect, len(chunk), since is not None)
             # Day numbers from the database: a long history is many rows, and each date costs.
-            for brand, model, variant, component, ordinal, n, severe in conn.execute(query):
+            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
                 found.setdefault((brand, model, variant, component), []).append(
                     (ordinal, n, severe)
                 )
@@ -104,12 +94,26 @@ class SqlCountStore:
         }
 
 
-def day_number(session: Session, column: SQLColumnExpression[date]) -> ColumnElement[int]:
-    """``column``'s ``date.toordinal()``, computed by the database (no date object per row)."""
-    if dialect_name(session) == "postgresql":
-        return type_coerce(column - literal(date(1, 1, 1), Date) + 1, Integer)
-    # SQLite stores ISO dates; julianday('0001-01-01') is 1721425.5 and its ordinal is 1.
-    return sql_cast(func.julianday(column) - 1721424.5, Integer)
+@functools.lru_cache(maxsize=64)
+def _series_query(dialect: str, signatures: int, since: bool) -> TextClause:
+    """The daily counts of ``signatures`` keys, joined to them so that each is looked up in the
+    key's index: SQLite scans the whole table for a row-value ``IN`` list, so a read would
+    cost the history of every signature instead of the history of those asked for."""
+    keys = ", ".join(f"(:b{i}, :m{i}, :v{i}, :c{i})" for i in range(signatures))
+    day = (
+        "(t.day - DATE '0001-01-01' + 1)"
+        if dialect == "postgresql"
+        else "CAST(julianday(t.day) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
+    )
+    sql = (
+        f"WITH w(b, m, v, c) AS (VALUES {keys}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {day}, t.n, t.severe "
+        "FROM w JOIN signature_counts t "
+        "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c"
+    )
+    if not since:
+        return text(sql)
+    return text(f"{sql} WHERE t.day >= :since").bindparams(bindparam("since", type_=Date))
 
 
 def _series(rows: list[tuple[int, int, int]]) -> Series:
