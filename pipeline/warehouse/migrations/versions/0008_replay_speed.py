@@ -1,4 +1,5 @@
-"""Evidence lookups by model and time; SQLite keeps daily signature counts in their key's order
+"""Evidence lookups by model and time; SQLite keeps daily signature counts in their key's order;
+the archive's unread indexes on event_type and key dropped
 
 Revision ID: 0008
 Revises: 0005
@@ -43,6 +44,9 @@ def _rebuild_signature_counts(with_rowid: bool) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_events_key"))
+        batch_op.drop_index(batch_op.f("ix_events_event_type"))
     for table in ("complaints", "repairs"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(
@@ -58,3 +62,6 @@ def downgrade() -> None:
     for table in ("complaints", "repairs"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_model_occurred_at"))
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_events_event_type"), ["event_type"], unique=False)
+        batch_op.create_index(batch_op.f("ix_events_key"), ["key"], unique=False)
