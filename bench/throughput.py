@@ -28,7 +28,7 @@ from bench.latency import measure_latency, measure_naive_latency
 from bench.load import BATCH_BYTES, CLIENT, COMPRESSION, LINGER_MS, close, make_producer
 from bench.profiling import run_memory, run_profile
 from bench.replay import default_file, run_replay
-from bench.replay import render_markdown as render_replay
+from bench.replay_report import render_markdown as render_replay
 from bench.report import render_markdown, summary_lines, targets
 from bench.scenarios import Harness, Throughput, measure_throughput, ours, run_naive, run_raw
 from bench.stream import EncodedMessage, generate
