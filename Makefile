@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 SYSTEM_PACKAGES := chromium prometheus
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit lint schemas client bench bench-detection system-deps postgres clean
+.PHONY: help install demo test test-unit lint schemas client bench bench-replay bench-detection system-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,8 +54,11 @@ schemas: $(STAMP) ## Regenerate schemas/json/ and schemas/asyncapi.json from the
 client: $(STAMP) ## Build the light client wheel (aftersales-events: contract + publisher) into dist/
 	$(PY) clients/python/build_wheel.py dist
 
-bench: $(STAMP) ## Throughput, latency and memory benchmarks; results in bench/results/
+bench: $(STAMP) postgres ## Throughput, latency, memory and NHTSA replay benchmarks; results in bench/results/
 	$(PY) -m bench.throughput
+
+bench-replay: $(STAMP) postgres ## Only the NHTSA complaint replay (SQLite and PostgreSQL); results in bench/results/
+	$(PY) -m bench.throughput --scenario replay
 
 bench-detection: $(STAMP) ## Detection quality on simulated and real NHTSA data; results in bench/results/
 	$(PY) -m bench.detection

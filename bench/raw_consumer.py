@@ -1,5 +1,7 @@
 """The raw ceiling: a bare aiokafka consumer (getmany + json.loads), run as a child process.
 
+It counts events, not messages: a message holding a JSON array (a batch) counts its items.
+
 ``python -m bench.raw_consumer STATUS_FILE BOOTSTRAP GROUP EXPECTED TOPIC...`` writes
 ``{"ready", "count", "first_at", "done_at"}`` to STATUS_FILE as it goes, then idles
 until stopped once it has seen EXPECTED.
@@ -46,8 +48,8 @@ async def consume(
                 first_at = time.time()
             for records in batches.values():
                 for record in records:
-                    json.loads(record.value)
-                    count += 1
+                    value = json.loads(record.value)
+                    count += len(value) if isinstance(value, list) else 1
             ready = ready or bool(consumer.assignment())
             now = time.time()
             if now - last_status >= STATUS_EVERY_S:

@@ -3,8 +3,10 @@
 Run: .venv/bin/python -m bench.throughput [--events 250000] [--naive-events 30000]
      [--latency-rate 1000 --latency-seconds 30] [--profile-events 100000]
      [--memory | --memory-only] [--memory-events 1000000] [--max-s 120]
-Writes bench/results/throughput.{json,md}. One embedded Tansu broker serves every scenario; each
-scenario has its own topic prefix, consumer group and (for ours) a fresh warehouse.
+     [--scenario all|simulator|replay] [--replay-file FLAT_CMPL] [--no-replay-profile]
+Writes bench/results/throughput.{json,md} (simulator mix) and replay.{json,md} (NHTSA replay).
+One embedded Tansu broker serves the simulator's scenarios, another the replay; each scenario has
+its own topic prefix, consumer group and (for ours) a fresh warehouse.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from bench.consumers import ConsumerUnderTest, NaiveApp
 from bench.latency import measure_latency, measure_naive_latency
 from bench.load import BATCH_BYTES, CLIENT, COMPRESSION, LINGER_MS, close, make_producer
 from bench.profiling import run_memory, run_profile
+from bench.replay import default_file, run_replay
+from bench.replay_report import render_markdown as render_replay
 from bench.report import render_markdown, summary_lines, targets
 from bench.scenarios import Harness, Throughput, measure_throughput, ours, run_naive, run_raw
 from bench.stream import EncodedMessage, generate
@@ -73,6 +77,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="measure the archive-only scenarios for at most this long",
     )
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument(
+        "--scenario",
+        choices=("all", "simulator", "replay"),
+        default="all",
+        help="simulator: the simulated mix only; replay: the NHTSA complaint replay only",
+    )
+    p.add_argument(
+        "--replay-file",
+        type=Path,
+        default=None,
+        help="FLAT_CMPL file to replay (default: the full file where present, else the slice)",
+    )
+    p.add_argument(
+        "--no-replay-profile", action="store_true", help="skip the profiled replay on SQLite"
+    )
+    p.add_argument(
+        "--replay-engines",
+        nargs="+",
+        choices=("sqlite", "postgresql"),
+        default=["sqlite", "postgresql"],
+        help="warehouses the replay runs on",
+    )
     return p.parse_args(argv)
 
 
@@ -199,9 +225,42 @@ def _cpus() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    began = time.monotonic()
     shutil.rmtree(WORKDIR, ignore_errors=True)
     WORKDIR.mkdir(parents=True)
+    if args.scenario in ("all", "simulator") or args.memory_only:
+        main_simulator(args)
+    if args.scenario in ("all", "replay") and not args.memory_only:
+        main_replay(args)
+
+
+def main_replay(args: argparse.Namespace) -> None:
+    """The NHTSA replay on its own broker; results in replay.{json,md}."""
+    began = time.monotonic()
+    path = args.replay_file or default_file()
+    results: dict[str, Any] = {"run": run_info(args, 0)}
+    del results["run"]["stream"], results["run"]["producer"]
+    with EmbeddedBroker("tansu") as broker:
+        producer = make_producer(broker.bootstrap)
+        harness = Harness(broker.bootstrap, broker.client_settings, producer, WORKDIR, args.timeout)
+        try:
+            results |= run_replay(
+                harness,
+                path,
+                datetime.now(UTC).date(),
+                profile=not args.no_replay_profile,
+                engines=args.replay_engines,
+            )
+        finally:
+            close(producer)
+    results["run"]["wall_s"] = round(time.monotonic() - began, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "replay.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "replay.md").write_text(render_replay(results))
+    print(f"results: {args.out / 'replay.json'}, {args.out / 'replay.md'}")
+
+
+def main_simulator(args: argparse.Namespace) -> None:
+    began = time.monotonic()
     if args.memory_only:
         results = _previous(args.out) or {"run": run_info(args, 0), "scenarios": [], "latency": {}}
     else:

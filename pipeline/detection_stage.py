@@ -31,8 +31,10 @@ class DetectionStage:
         if not observations:
             return
         observations = _without_copies(ctx.session, ctx, observations)
-        detection_store.SqlCountStore(ctx.session).add(detection.count_increments(observations))
-        touched = detection.monitored(s for o in observations for s in detection.signatures_of(o))
+        increments = detection.count_increments(observations)
+        detection_store.SqlCountStore(ctx.session).add(increments)
+        # Every signature of every observation has an increment: no ledger leaves one out.
+        touched = detection.monitored({signature for signature, _ in increments})
         detection_store.mark_pending(ctx.session, touched)
 
     def _observations(self, ctx: BatchContext) -> list[detection.Observation]:

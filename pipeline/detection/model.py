@@ -299,14 +299,16 @@ def count_increments(
     """
     chosen: dict[CountedKey, tuple[date, bool]] = {}
     for obs in sorted(observations, key=lambda o: (o.at, o.event_id)):
+        # Once per observation, not per signature: a replay batch holds tens of thousands.
+        report, day, severe = obs.report_key, obs.day, obs.severe
         for signature in signatures_of(obs):
-            key = (obs.report_key, signature)
+            key = (report, signature)
             if key in already_counted:
                 continue
             previous = chosen.get(key)
             if previous is None:
-                chosen[key] = (obs.day, obs.severe)
-            elif obs.severe and not previous[1]:
+                chosen[key] = (day, severe)
+            elif severe and not previous[1]:
                 chosen[key] = (previous[0], True)
     increments: dict[tuple[Signature, date], DayCount] = {}
     for (_, signature), (day, severe) in chosen.items():

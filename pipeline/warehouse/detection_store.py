@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections import Counter
@@ -12,21 +13,16 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import (
-    ColumnElement,
     Date,
-    Integer,
-    SQLColumnExpression,
+    Select,
+    TextClause,
     bindparam,
     delete,
-    func,
-    literal,
     or_,
     select,
     text,
     tuple_,
-    type_coerce,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
@@ -46,16 +42,10 @@ from pipeline.warehouse.tables import (
 from pipeline.warehouse.upsert import add_counts, upsert
 
 _SIG = ("brand", "model", "variant", "component")
+_COUNT_COLUMNS = (*_SIG, "day", "n", "severe")
 _CHUNK = 400
 
 log = logging.getLogger(__name__)
-
-
-def _signature_day(
-    item: tuple[tuple[Signature, date], DayCount],
-) -> tuple[str, str, str, str, date]:
-    (s, day), _ = item
-    return (s.brand, s.model, s.variant, s.component, day)
 
 
 @dataclass(frozen=True)
@@ -65,19 +55,13 @@ class SqlCountStore:
     session: Session
 
     def add(self, increments: Mapping[tuple[Signature, date], DayCount]) -> None:
-        rows = [
-            {
-                "brand": s.brand,
-                "model": s.model,
-                "variant": s.variant,
-                "component": s.component,
-                "day": day,
-                "n": c.n,
-                "severe": c.severe,
-            }
-            for (s, day), c in sorted(increments.items(), key=_signature_day)
-        ]
-        # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on PostgreSQL).
+        # Sorted keys keep concurrent workers' row locks in one order (no deadlocks on
+        # PostgreSQL); plain tuples sort without a Python call per comparison.
+        keyed = sorted(
+            (s.brand, s.model, s.variant, s.component, day, c.n, c.severe)
+            for (s, day), c in increments.items()
+        )
+        rows = [dict(zip(_COUNT_COLUMNS, values, strict=True)) for values in keyed]
         add_counts(
             self.session,
             SignatureCountRow.__table__,  # type: ignore[arg-type]
@@ -91,21 +75,17 @@ class SqlCountStore:
     ) -> dict[Signature, Series]:
         wanted = list(dict.fromkeys(signatures))
         found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
-        t = SignatureCountRow
-        day = day_number(self.session, t.day)
-        key_columns = (t.brand, t.model, t.variant, t.component)
         conn = self.session.connection()
+        dialect = dialect_name(self.session)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            query = select(t.brand, t.model, t.variant, t.component, day, t.n, t.severe).where(
-                tuple_(*key_columns).in_(
-                    [(s.brand, s.model, s.variant, s.component) for s in chunk]
-                )
-            )
-            if since is not None:
-                query = query.where(t.day >= since)
+            values: dict[str, Any] = {} if since is None else {"since": since}
+            for i, s in enumerate(chunk):
+                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
+                values[f"c{i}"] = s.component
+            query = _series_query(dialect, len(chunk), since is not None)
             # Day numbers from the database: a long history is many rows, and each date costs.
-            for brand, model, variant, component, ordinal, n, severe in conn.execute(query):
+            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
                 found.setdefault((brand, model, variant, component), []).append(
                     (ordinal, n, severe)
                 )
@@ -114,12 +94,26 @@ class SqlCountStore:
         }
 
 
-def day_number(session: Session, column: SQLColumnExpression[date]) -> ColumnElement[int]:
-    """``column``'s ``date.toordinal()``, computed by the database (no date object per row)."""
-    if dialect_name(session) == "postgresql":
-        return type_coerce(column - literal(date(1, 1, 1), Date) + 1, Integer)
-    # SQLite stores ISO dates; julianday('0001-01-01') is 1721425.5 and its ordinal is 1.
-    return sql_cast(func.julianday(column) - 1721424.5, Integer)
+@functools.lru_cache(maxsize=64)
+def _series_query(dialect: str, signatures: int, since: bool) -> TextClause:
+    """The daily counts of ``signatures`` keys, joined to them so that each is looked up in the
+    key's index: SQLite scans the whole table for a row-value ``IN`` list, so a read would
+    cost the history of every signature instead of the history of those asked for."""
+    keys = ", ".join(f"(:b{i}, :m{i}, :v{i}, :c{i})" for i in range(signatures))
+    day = (
+        "(t.day - DATE '0001-01-01' + 1)"
+        if dialect == "postgresql"
+        else "CAST(julianday(t.day) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
+    )
+    sql = (
+        f"WITH w(b, m, v, c) AS (VALUES {keys}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {day}, t.n, t.severe "
+        "FROM w JOIN signature_counts t "
+        "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c"
+    )
+    if not since:
+        return text(sql)
+    return text(f"{sql} WHERE t.day >= :since").bindparams(bindparam("since", type_=Date))
 
 
 def _series(rows: list[tuple[int, int, int]]) -> Series:
@@ -366,32 +360,52 @@ def evidence_context(
     """Latest complaint/repair ids, and counts by market and production lot, behind a flag:
     events at ``since`` or later and before ``until``."""
     found: list[tuple[datetime, str, str, str | None]] = []
+    values = {
+        "brand": signature.brand,
+        "model": signature.model,
+        "variant": signature.variant,
+        "component": signature.component,
+        "below": f"{signature.component}:",
+        "since": since,
+        "until": until,
+    }
+    conn = session.connection()
     for table in (ComplaintRow, RepairRow):
-        query = (
-            select(table.occurred_at, table.event_id, table.market, UnitRow.lot)
-            .outerjoin(UnitRow, UnitRow.serial == table.serial)
-            .where(
-                table.brand == signature.brand,
-                table.model == signature.model,
-                table.occurred_at >= since,
-                table.occurred_at < until,
-                or_(
-                    table.component == signature.component,
-                    table.component.startswith(f"{signature.component}:"),
-                ),
-            )
-            .order_by(table.occurred_at.desc())
-            .limit(2_000)
-        )
-        if signature.variant != ANY:
-            query = query.where(table.variant == signature.variant)
-        found.extend(tuple(r) for r in session.execute(query))  # type: ignore[misc]
+        statement = _evidence_query(table, signature.variant != ANY)
+        found.extend(tuple(r) for r in conn.execute(statement, values))  # type: ignore[misc]
     found.sort(reverse=True)
     return {
         "sample_event_ids": [event_id for _, event_id, _, _ in found[:samples]],
         "markets": dict(Counter(market for _, _, market, _ in found).most_common(10)),
         "lots": dict(Counter(lot for _, _, _, lot in found if lot).most_common(10)),
     }
+
+
+@functools.cache
+def _evidence_query(
+    table: type[ComplaintRow] | type[RepairRow], one_variant: bool
+) -> Select[datetime, str, str, str | None]:
+    """The evidence rows of one table, built once: a detector round asks for every change it
+    finds, and building the expression cost more than running it."""
+    query = (
+        select(table.occurred_at, table.event_id, table.market, UnitRow.lot)
+        .outerjoin(UnitRow, UnitRow.serial == table.serial)
+        .where(
+            table.brand == bindparam("brand"),
+            table.model == bindparam("model"),
+            table.occurred_at >= bindparam("since"),
+            table.occurred_at < bindparam("until"),
+            or_(
+                table.component == bindparam("component"),
+                table.component.startswith(bindparam("below")),
+            ),
+        )
+        .order_by(table.occurred_at.desc())
+        .limit(2_000)
+    )
+    if one_variant:
+        query = query.where(table.variant == bindparam("variant"))
+    return query
 
 
 def earlier_complaints(

@@ -36,12 +36,13 @@ class Conflict:
     replace: tuple[str, ...] = ()
     add: tuple[str, ...] = ()
 
-    def sql(self, table: str) -> str:
+    def sql(self, table: str, quote: Callable[[str], str] = _QUOTE) -> str:
+        """The ON CONFLICT clause (PostgreSQL's and SQLite's spelling are the same)."""
         if not self.replace and not self.add:
             return "ON CONFLICT DO NOTHING"
-        sets = [f"{_QUOTE(c)} = EXCLUDED.{_QUOTE(c)}" for c in self.replace]
-        sets += [f"{_QUOTE(c)} = {table}.{_QUOTE(c)} + EXCLUDED.{_QUOTE(c)}" for c in self.add]
-        target = ", ".join(_QUOTE(k) for k in self.keys)
+        sets = [f"{quote(c)} = excluded.{quote(c)}" for c in self.replace]
+        sets += [f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in self.add]
+        target = ", ".join(quote(k) for k in self.keys)
         return f"ON CONFLICT ({target}) DO UPDATE SET {', '.join(sets)}"
 
 
@@ -53,14 +54,14 @@ def write(
     returning: str | None = None,
 ) -> list[Any]:
     """Insert ``rows`` in one statement; the ``returning`` column of rows actually written."""
-    columns = _columns(table, rows[0])
+    columns = columns_with_defaults(table, rows[0])
     rows = _in_lock_order(table, _one_per_key(table, rows, conflict), conflict)
     statement, converters = _statement(table, columns, conflict, returning)
     records = []
     for row in rows:
         record = {}
         for name, convert in zip(columns, converters, strict=True):
-            value = row[name] if name in row else _default(table.c[name])
+            value = row[name] if name in row else default_of(table.c[name])
             record[name] = value if convert is None else convert(value)
         records.append(record)
     result = session.execute(statement, {"rows": jsontext.dumps(records, default=_scalar)})
@@ -109,7 +110,7 @@ def _one_per_key(
         try:
             key = tuple([row[k] for k in keys])
         except KeyError:
-            key = tuple(row[k] if k in row else _default(table.c[k]) for k in keys)
+            key = tuple(row[k] if k in row else default_of(table.c[k]) for k in keys)
         earlier = folded.get(key)
         if earlier is None or not conflict.add:
             folded[key] = row
@@ -123,7 +124,7 @@ def _one_per_key(
     return list(folded.values())
 
 
-def _columns(table: Table, first: Mapping[str, Any]) -> tuple[str, ...]:
+def columns_with_defaults(table: Table, first: Mapping[str, Any]) -> tuple[str, ...]:
     """The row's columns plus those with a Python-side default the row leaves out."""
     defaulted = [
         c.name
@@ -133,7 +134,8 @@ def _columns(table: Table, first: Mapping[str, Any]) -> tuple[str, ...]:
     return (*first, *defaulted)
 
 
-def _default(column: Column[Any]) -> Any:
+def default_of(column: Column[Any]) -> Any:
+    """The Python-side default SQLAlchemy would give the column on insert."""
     default = column.default
     assert default is not None
     return default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]

@@ -60,7 +60,10 @@ class ArchivedEvent(Base):
 
     __tablename__ = "events"
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    event_type: Mapped[str] = mapped_column(String(48), index=True)
+    # No index on event_type: nothing reads the archive by it alone, and every event paid for
+    # it (bytes and a B-tree insert). The key (a unit's serial) finds a unit's earlier
+    # sightings for the case book.
+    event_type: Mapped[str] = mapped_column(String(48))
     occurred_at: Mapped[datetime] = mapped_column(Ts, index=True)
     archived_at: Mapped[datetime] = mapped_column(Ts)
     source: Mapped[str] = mapped_column(NameT)
@@ -188,6 +191,9 @@ class RepairRow(Base):
     repeat_of: Mapped[str | None] = mapped_column(String(36))
     occurred_at: Mapped[datetime] = mapped_column(Ts, index=True)
 
+    # A flag's evidence reads one model's recent repairs.
+    __table_args__ = (Index("ix_repairs_model_occurred_at", "model", "occurred_at"),)
+
 
 class RepairPartRow(Base):
     __tablename__ = "repair_parts"
@@ -248,6 +254,9 @@ class ComplaintRow(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     occurred_at: Mapped[datetime] = mapped_column(Ts, index=True)
 
+    # A flag's evidence and a batch's repost check read one model's recent complaints.
+    __table_args__ = (Index("ix_complaints_model_occurred_at", "model", "occurred_at"),)
+
 
 class UnitsSoldRow(Base):
     """Installed base: units sold per model variant, market and month."""
@@ -281,6 +290,8 @@ class SignatureCountRow(Base):
     """Failure observations per defect signature and event day: what detectors read."""
 
     __tablename__ = "signature_counts"
+    # Read and written by key only: on SQLite the key is the table (no second copy in an index).
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy API
     brand: Mapped[str] = mapped_column(NameT, primary_key=True)
     model: Mapped[str] = mapped_column(NameT, primary_key=True)
     variant: Mapped[str] = mapped_column(NameT, primary_key=True)

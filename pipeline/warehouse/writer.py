@@ -197,8 +197,18 @@ def _archive_row(item: Accepted, now: datetime, enrichment: dict[str, Any] | Non
             else None
         ),
         "payload": event.model_dump_json(exclude_none=True),
-        "enrichment": enrichment,
+        "enrichment": _without_row_columns(enrichment),
     }
+
+
+_ROW_COLUMNS = frozenset({"event_id", "event_type"})
+
+
+def _without_row_columns(enrichment: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The enrichment as stored: what the row's own columns say is not repeated in it."""
+    if enrichment is None:
+        return None
+    return {k: v for k, v in enrichment.items() if k not in _ROW_COLUMNS}
 
 
 def _project(session: Session, ctx: BatchContext) -> None:

@@ -140,3 +140,26 @@ def test_naive_datetimes_are_refused() -> None:
     assert convert(datetime(2025, 1, 1, tzinfo=UTC)) == datetime(2025, 1, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="naive"):
         convert(datetime(2025, 1, 1))
+
+
+def test_sqlite_bulk_rows_are_stored_as_sqlalchemy_stores_them(warehouse: Engine) -> None:
+    """Text comparisons (event time ranges, ISO days) rely on one stored format per type."""
+    from sqlalchemy import insert, text
+
+    events = TABLES["events"]
+    counts = TABLES["signature_counts"]
+    ours = [_event("bulk", {"market": "DE", "n": [1, 2.5]}), _event("bulk-2", None)]
+    theirs = [{**row, "event_id": f"sa-{row['event_id']}"} for row in ours]
+    day = {"brand": "B", "model": "M", "variant": "V", "day": date(2025, 3, 1), "severe": 0}
+    with Session(warehouse) as session, session.begin():
+        insert_ignore(session, events, ours)
+        session.execute(insert(events), theirs)
+        keys = ("brand", "model", "variant", "component", "day")
+        add_counts(session, counts, [{**day, "component": "bulk", "n": 1}], keys, ("n",))
+        session.execute(insert(counts), [{**day, "component": "sa", "n": 1}])
+    with warehouse.connect() as conn:
+        stored = {r[0]: r[1:] for r in conn.execute(text("SELECT * FROM events ORDER BY event_id"))}
+        days = conn.execute(text("SELECT component, day FROM signature_counts")).all()
+    for row in ours:
+        assert stored[row["event_id"]] == stored[f"sa-{row['event_id']}"]
+    assert {d for _, d in days} == {"2025-03-01"}
