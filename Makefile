@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # Test processes: most of a test's time is spent waiting on brokers and workers, so two share two cores well.
 TEST_WORKERS ?= 2
-SYSTEM_PACKAGES := chromium prometheus
+SYSTEM_PACKAGES := chromium prometheus kcat
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-unit lint schemas client bench bench-replay bench-detection system-deps postgres clean
@@ -24,9 +24,10 @@ install: $(STAMP) ## Create .venv and install the project with the embedded brok
 demo: $(STAMP) ## Start broker, warehouse and worker; stream a simulated year; print the summary
 	$(PY) -m pipeline demo
 
-system-deps: ## Debian packages the tests use (headless Chromium, promtool)
+system-deps: ## Debian packages the tests use (headless Chromium, promtool, kcat)
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v kcat >/dev/null || missing="$$missing kcat"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
