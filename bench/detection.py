@@ -28,6 +28,8 @@ from bench.detection_lomo import (
     simulation_beside_baselines,
 )
 from bench.detection_offline import load_nhtsa, load_simulation
+from bench.detection_scores import compare as compare_scores
+from bench.detection_scores import markdown as scores_markdown
 from pipeline.detection import DetectionParams
 
 REPO = Path(__file__).resolve().parent.parent
@@ -140,6 +142,7 @@ def nhtsa_markdown(folds: Sequence[dict[str, Any]], summary: dict[str, Any], cop
         "",
         "Tuned on two makes (grid: "
         + ", ".join(f"{k} in {list(v)}" for k, v in TUNING_GRID.items())
+        + "; each without and with component weights fitted on the training makes' recalls"
         + "), scored on the third alone. Baselines: the k-th complaint in 365 / 90 days, k "
         "interpolated to our flag count. Confirmed: share of flags opened 3+ years before the "
         f"last recall that a recall on their signature followed within 3 years. "
@@ -189,6 +192,17 @@ def simulation_markdown(runs: Sequence[dict[str, Any]], summary: dict[str, Any])
             f"{_cell(b365['false_per_1000_signature_months'])} | {_cell(b90['defects_found'])} | "
             f"{_cell(b90['false_per_1000_signature_months'])} |"
         )
+    missed = [(r["seed"], d) for r in runs for d in r["defects"] if d["delay_days"] is None]
+    if missed:
+        lines += ["", "Missed defects (claims: on the variant and component in the defect's "
+                  "markets and lots since onset, healthy units included):", ""]  # fmt: skip
+        lines += [
+            f"- seed {seed}: {d['signature']} x{d['multiplier']} from {d['onset']}, markets "
+            f"{', '.join(d['markets'])}"
+            + (f", lots {', '.join(d['lots'])}" if d["lots"] else "")
+            + f": {d.get('claims_after_onset', '-')} claims"
+            for seed, d in missed
+        ]
     lines += [
         "",
         f"Pooled: {summary['found']}/{summary['defects']} defects flagged, median delay "
@@ -252,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     data = load_nhtsa(args.nhtsa_complaints, args.nhtsa_recalls)
     folds = leave_one_make_out(data, params)
     nhtsa = nhtsa_summary(folds, data.rows)
+    other_scores = compare_scores(data)
     runs = [
         simulation_beside_baselines(load_simulation(seed, args.days, args.rate), params)
         | {"seed": seed}
@@ -262,7 +277,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     checks = targets(nhtsa, simulation, cn)
     report: dict[str, Any] = {
         "params": {name: getattr(params, name) for name in params.__dataclass_fields__},
-        "nhtsa": {"summary": nhtsa, "folds": folds, "copies_merged": data.copies},
+        "nhtsa": {
+            "summary": nhtsa,
+            "folds": folds,
+            "copies_merged": data.copies,
+            "other_scores": other_scores,
+        },
         "simulation": {"summary": simulation, "runs": runs},
         "cn": cn,
         "targets": checks,
@@ -271,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "## Detection quality (out of sample only)",
         "",
         nhtsa_markdown(folds, nhtsa, data.copies),
+        "",
+        scores_markdown(other_scores),
         "",
         simulation_markdown(runs, simulation),
         "",

@@ -38,6 +38,7 @@ from pipeline.detection import (
     FlagEpisode,
     InMemoryCountStore,
     InMemoryInstalledBase,
+    Observation,
     Signature,
     evaluate,
     monitored,
@@ -46,6 +47,8 @@ from pipeline.detection import (
 from pipeline.detection.baselines import kth_in_window_method
 from pipeline.detection.episodes import day_start
 from pipeline.detection.ports import Series
+from pipeline.detection.propensity import component_weights
+from pipeline.detection.windows import trailing_sum
 
 BASELINE_WINDOWS: Final = (365, 90)
 """The two count baselines: the k-th complaint in a year, and in a quarter (a faster rule)."""
@@ -249,10 +252,12 @@ def candidates(base: DetectionParams) -> list[DetectionParams]:
 
 def tune(train: Slice, base: DetectionParams) -> tuple[DetectionParams, dict[str, Any]]:
     """The grid point with the largest recall margin over the better count baseline at the
-    same flag rate, among those within ``MAX_FLAGS_PER_1000`` on the training makes."""
+    same flag rate, among those within ``MAX_FLAGS_PER_1000`` on the training makes. Every
+    point is tried without component weights and with those fitted on the training makes."""
     curves = baseline_curves(train)
+    weighted = replace(base, component_weights=fitted_weights(train))
     scored = []
-    for params in candidates(base):
+    for params in candidates(base) + candidates(weighted):
         point = ours(train, params)
         scored.append((params, point, beside_baselines(point, curves)))
     allowed = [s for s in scored if s[1].per_1000 <= MAX_FLAGS_PER_1000] or scored
@@ -274,7 +279,8 @@ def leave_one_make_out(data: NhtsaData, base: DetectionParams) -> list[dict[str,
             {
                 "held_out": held_out,
                 "tuned_on": train_makes,
-                "tuned": {name: getattr(tuned, name) for name in TUNING_GRID},
+                "tuned": {name: getattr(tuned, name) for name in TUNING_GRID}
+                | {"component_weights": bool(tuned.component_weights)},
                 "in_sample": in_sample,
                 "out_of_sample": beside_baselines(ours(test, tuned), curves),
                 "defaults_out_of_sample": beside_baselines(ours(test, base), curves),
@@ -312,6 +318,10 @@ def simulation_beside_baselines(data: SimulationData, params: DetectionParams) -
     as_of = truth.end - timedelta(days=1)
     flags = evaluate(monitored(store.signatures()), store, base, params, as_of)
     result = score_flags_against_truth(flags, truth, data.days)
+    for defect, found in zip(
+        (d for d in truth.defects if d.multiplier >= 2.0), result["defects"], strict=True
+    ):
+        found["claims_after_onset"] = claims_after_onset(data.observations, defect)
     count = sum(len(v) for v in flags.values())
     result["flags"] = count
     result["baselines"] = {}
@@ -329,3 +339,33 @@ def simulation_beside_baselines(data: SimulationData, params: DetectionParams) -
             "false_per_1000_signature_months": _round(false),
         }
     return result
+
+
+def claims_after_onset(observations: Iterable[Observation], defect: Any) -> int:
+    """Claims on the defect's variant and component in its markets (and lots) from its onset:
+    all the evidence any detector could have, defective units and healthy ones together."""
+    return sum(
+        1
+        for o in observations
+        if (o.brand, o.model, o.variant, top_level(o.component))
+        == (defect.brand, defect.model, defect.variant, defect.component)
+        and o.market in defect.markets
+        and (defect.lots is None or o.lot in defect.lots)
+        and o.day >= defect.onset
+    )
+
+
+def fitted_weights(train: Slice, window_days: int = 365) -> tuple[tuple[str, float], ...]:
+    """Component weights from the training makes' recalls alone (never the held-out make's)."""
+    targets = [
+        s for s in monitored(train.store.signatures()) if s.variant != ANY and s.market is None
+    ]
+    series = train.store.series(targets)
+    peaks = {}
+    for signature in targets:
+        s = series[signature]
+        if s.first_day is None:
+            continue
+        counts, _ = s.dense(s.first_day, train.as_of.toordinal())
+        peaks[signature] = float(trailing_sum(counts, window_days).max())
+    return component_weights(peaks, {r.signature for r in train.detectable})
