@@ -50,14 +50,12 @@ def complaint_signal(
     params: DetectionParams,
     model_component: FloatArray | None = None,
     model_total: FloatArray | None = None,
-    weight: float = 1.0,
 ) -> DailySignal:
-    """The daily verdict for one signature; all arrays cover the same days from ``start``.
-    ``weight``: the component's weight towards volume (``DetectionParams.component_weights``)."""
+    """The daily verdict for one signature; all arrays cover the same days from ``start``."""
     window = params.window_days
     observed = trailing_sum(counts, window)
     severe_window = trailing_sum(severe, window)
-    weighted = weight * (observed + (params.severe_weight - 1.0) * severe_window)
+    weighted = observed + (params.severe_weight - 1.0) * severe_window
     product = trailing_sum(product_total, window)
     component = trailing_sum(component_total, window)
     total = trailing_sum(grand_total, window)

@@ -232,7 +232,6 @@ def _without_base(
         params=params,
         model_component=model_component.dense(start, end)[0],
         model_total=model_total.dense(start, end)[0],
-        weight=dict(params.component_weights).get(signature.component, 1.0),
     )
     return Verdict(signal, params, params.complaint_close_after_days)
 

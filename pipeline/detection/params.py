@@ -36,10 +36,6 @@ class DetectionParams:
     severe_weight: float = 3.0
     """A crash, fire, injury or death report counts as this many reports towards volume
     (recalls are about safety: on NHTSA 3 found 0.05 more recalls than 2)."""
-    component_weights: tuple[tuple[str, float], ...] = ()
-    """(top-level component, weight) pairs: a complaint on the component counts this many times
-    towards volume, from how often its signatures were recalled elsewhere
-    (``pipeline.detection.propensity``); a component not listed weighs 1."""
     min_weighted_count: float = 10.0
     """Volume trigger: severity-weighted complaints in the window (10 plain or 5 severe)."""
     volume_min_ratio: float = 1.0

@@ -1,18 +1,12 @@
-"""Component weights from recall history, and their effect on the complaint volume trigger."""
+"""The bench's other complaint scores: component weights from recall history, the EB05 bound."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import numpy as np
 
+from bench.detection_propensity import component_weights
 from bench.detection_scores import eb_lower, fit_prior
-from pipeline.detection import DetectionParams, Signature, evaluate
-from pipeline.detection.propensity import component_weights
-from tests.unit.detection.detection_factories import observation, signature, store_of
-
-VOLUME_ONLY = replace(DetectionParams(), ic_threshold=99.0, surge_alpha=1e-300)
+from pipeline.detection import Signature
 
 
 def _signatures(component: str, count: int) -> list[Signature]:
@@ -53,19 +47,6 @@ def test_a_component_seen_once_is_shrunk_towards_the_average() -> None:
 
 def test_no_recalls_give_no_weights() -> None:
     assert component_weights(dict.fromkeys(_signatures("BRAKES", 3), 20.0), set()) == ()
-
-
-def test_a_weighted_component_reaches_the_volume_trigger_with_fewer_complaints() -> None:
-    sig = signature(component="AIR_BAGS")
-    store = store_of([observation(100 + k, component="AIR_BAGS") for k in range(6)])
-    weighted = replace(VOLUME_ONLY, component_weights=(("AIR_BAGS", 2.0),))
-
-    plain = evaluate([sig], store, params=VOLUME_ONLY, as_of=date(2021, 1, 1))[sig]
-    flags = evaluate([sig], store, params=weighted, as_of=date(2021, 1, 1))[sig]
-
-    assert plain == []
-    assert len(flags) == 1
-    assert flags[0].evidence["opened_observed"] == 5
 
 
 def test_eb05_is_above_one_only_when_observed_clearly_exceeds_expected() -> None:

@@ -1,4 +1,8 @@
-"""Component weights from recall history: how often a complained-about component was recalled."""
+"""Component weights from recall history: how often a complained-about component was recalled.
+
+Measured as a complaint score in ``bench.detection_scores`` (a count weighted per component,
+fitted on the training makes' recalls); not part of the detector.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ signatures had the overall rate: a component seen twice says little."""
 POWER: Final = 0.5
 """Weight = (component's recall rate / overall rate) ** POWER: the square root keeps a rarely
 recalled component's counts from vanishing (on NHTSA, left out make by make, 1.0 traded Ford's
-recall for Tesla's; 0.5 helped both pooled)."""
+recall for Tesla's; 0.5 helped both pooled, on a plain count)."""
 
 
 def component_weights(
@@ -28,7 +32,8 @@ def component_weights(
     power: float = POWER,
 ) -> tuple[tuple[str, float], ...]:
     """Per top-level component, how much more (or less) often than average its complained-about
-    signatures were recalled, shrunk and damped, as ``DetectionParams.component_weights``.
+    signatures were recalled, shrunk and damped: (component, weight) pairs; a component not
+    listed weighs 1.
 
     ``peaks``: each variant-level signature's highest complaint count in any window;
     ``recalled``: the signatures a recall followed while they had complaints.
