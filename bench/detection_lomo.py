@@ -47,8 +47,6 @@ from pipeline.detection import (
 from pipeline.detection.baselines import kth_in_window_method
 from pipeline.detection.episodes import day_start
 from pipeline.detection.ports import Series
-from pipeline.detection.propensity import component_weights
-from pipeline.detection.windows import trailing_sum
 
 BASELINE_WINDOWS: Final = (365, 90)
 """The two count baselines: the k-th complaint in a year, and in a quarter (a faster rule)."""
@@ -252,12 +250,10 @@ def candidates(base: DetectionParams) -> list[DetectionParams]:
 
 def tune(train: Slice, base: DetectionParams) -> tuple[DetectionParams, dict[str, Any]]:
     """The grid point with the largest recall margin over the better count baseline at the
-    same flag rate, among those within ``MAX_FLAGS_PER_1000`` on the training makes. Every
-    point is tried without component weights and with those fitted on the training makes."""
+    same flag rate, among those within ``MAX_FLAGS_PER_1000`` on the training makes."""
     curves = baseline_curves(train)
-    weighted = replace(base, component_weights=fitted_weights(train))
     scored = []
-    for params in candidates(base) + candidates(weighted):
+    for params in candidates(base):
         point = ours(train, params)
         scored.append((params, point, beside_baselines(point, curves)))
     allowed = [s for s in scored if s[1].per_1000 <= MAX_FLAGS_PER_1000] or scored
@@ -279,8 +275,7 @@ def leave_one_make_out(data: NhtsaData, base: DetectionParams) -> list[dict[str,
             {
                 "held_out": held_out,
                 "tuned_on": train_makes,
-                "tuned": {name: getattr(tuned, name) for name in TUNING_GRID}
-                | {"component_weights": bool(tuned.component_weights)},
+                "tuned": {name: getattr(tuned, name) for name in TUNING_GRID},
                 "in_sample": in_sample,
                 "out_of_sample": beside_baselines(ours(test, tuned), curves),
                 "defaults_out_of_sample": beside_baselines(ours(test, base), curves),
@@ -353,19 +348,3 @@ def claims_after_onset(observations: Iterable[Observation], defect: Any) -> int:
         and (defect.lots is None or o.lot in defect.lots)
         and o.day >= defect.onset
     )
-
-
-def fitted_weights(train: Slice, window_days: int = 365) -> tuple[tuple[str, float], ...]:
-    """Component weights from the training makes' recalls alone (never the held-out make's)."""
-    targets = [
-        s for s in monitored(train.store.signatures()) if s.variant != ANY and s.market is None
-    ]
-    series = train.store.series(targets)
-    peaks = {}
-    for signature in targets:
-        s = series[signature]
-        if s.first_day is None:
-            continue
-        counts, _ = s.dense(s.first_day, train.as_of.toordinal())
-        peaks[signature] = float(trailing_sum(counts, window_days).max())
-    return component_weights(peaks, {r.signature for r in train.detectable})

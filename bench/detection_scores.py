@@ -14,13 +14,17 @@ changes no strict hit in a year-long window).
   is the product's complaints times the component's share of all complaints;
 * ``adjacent_years``: the model year's complaints plus half those of the years either side;
 * ``age_share``: complaints over the expectation from the product's volume and the component's
-  share among all products of the same age in years (``count / (E + 1) ** 0.5``).
+  share among all products of the same age in years (``count / (E + 1) ** 0.5``);
+* ``recall_weighted``: complaints times the component's weight from how often the training
+  makes' complained-about signatures of that component were recalled
+  (``bench.detection_propensity``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Final
 
 import numpy as np
@@ -28,6 +32,7 @@ from scipy import optimize, special
 
 from bench.detection_lomo import Slice, prepare
 from bench.detection_offline import NhtsaData
+from bench.detection_propensity import component_weights
 from pipeline.detection import ANY, Signature, monitored
 from pipeline.detection.ports import FloatArray
 from pipeline.detection.windows import trailing_sum
@@ -77,7 +82,7 @@ def features(piece: Slice) -> Features:
         neighbours = np.zeros_like(window(s))
         if s.variant.isdigit():
             for year in (int(s.variant) - 1, int(s.variant) + 1):
-                neighbours = neighbours + window(replace_variant(s, str(year)))
+                neighbours = neighbours + window(replace(s, variant=str(year)))
         product = window(Signature(s.brand, s.model, s.variant, ANY))
         values.append(
             {
@@ -95,10 +100,6 @@ def features(piece: Slice) -> Features:
         (index.get(r.signature), (r.day.toordinal() - start) // STEP_DAYS) for r in piece.detectable
     )
     return Features(targets, start, tuple(values), detectable, piece.rows)
-
-
-def replace_variant(signature: Signature, variant: str) -> Signature:
-    return Signature(signature.brand, signature.model, variant, signature.component)
 
 
 def _component_share_by_age(
@@ -140,8 +141,6 @@ def _component_share_by_age(
 
 
 def _year(ordinal: int) -> int:
-    from datetime import date
-
     return date.fromordinal(ordinal).year
 
 
@@ -213,22 +212,30 @@ def prior_from(train: Features) -> Prior:
     return fit_prior(np.array(observed), np.array(expected))
 
 
-Score = Callable[[Mapping[str, FloatArray]], FloatArray]
+Score = Callable[[Signature, Mapping[str, FloatArray]], FloatArray]
 
 
-def scores(prior: Prior) -> dict[str, Score]:
-    def eb05(v: Mapping[str, FloatArray]) -> FloatArray:
+def weights_from(train: Features) -> dict[str, float]:
+    """Component weights from the training makes' recalls (never the held-out make's)."""
+    peaks = {s: float(v["count"].max()) for s, v in zip(train.targets, train.values, strict=True)}
+    recalled = {train.targets[i] for i, _ in train.detectable if i is not None}
+    return dict(component_weights(peaks, recalled))
+
+
+def scores(prior: Prior, weights: Mapping[str, float]) -> dict[str, Score]:
+    def eb05(_: Signature, v: Mapping[str, FloatArray]) -> FloatArray:
         out = np.zeros(v["count"].size)
         some = v["count"] > 0
         out[some] = eb_lower(v["count"][some], expected_of(v)[some], prior)
         return out
 
     return {
-        "count": lambda v: v["count"],
-        "severity_weighted": lambda v: v["count"] + 2.0 * v["severe"],
+        "count": lambda _, v: v["count"],
+        "severity_weighted": lambda _, v: v["count"] + 2.0 * v["severe"],
         "eb05": eb05,
-        "adjacent_years": lambda v: v["count"] + 0.5 * v["neighbours"],
-        "age_share": lambda v: v["count"] / np.sqrt(v["age_expected"] + 1.0),
+        "adjacent_years": lambda _, v: v["count"] + 0.5 * v["neighbours"],
+        "age_share": lambda _, v: v["count"] / np.sqrt(v["age_expected"] + 1.0),
+        "recall_weighted": lambda s, v: v["count"] * weights.get(s.component, 1.0),
     }
 
 
@@ -263,17 +270,19 @@ def compare(data: NhtsaData) -> dict[str, Any]:
     folds = []
     for held_out in data.makes:
         train = [m for m in data.makes if m != held_out]
-        prior = prior_from(features(prepare(data.only(train))))
+        trained = features(prepare(data.only(train)))
+        prior = prior_from(trained)
         test = features(prepare(data.only({held_out})))
         result: dict[str, Any] = {"held_out": held_out, "detectable": len(test.detectable)}
-        for name, score in scores(prior).items():
-            points = curve(test, [score(v) for v in test.values])
+        for name, score in scores(prior, weights_from(trained)).items():
+            daily = [score(s, v) for s, v in zip(test.targets, test.values, strict=True)]
+            points = curve(test, daily)
             result[name] = {
                 str(rate): round(recall_at(points, rate * test.rows / 1000.0), 3) for rate in RATES
             }
         result["prior"] = [round(x, 4) for x in prior]
         folds.append(result)
-    names = list(scores((1.0, 1.0, 1.0, 1.0, 0.5)))
+    names = list(scores((1.0, 1.0, 1.0, 1.0, 0.5), {}))
     total = sum(f["detectable"] for f in folds)
     pooled = {
         name: {
@@ -294,7 +303,8 @@ def markdown(result: Mapping[str, Any]) -> str:
         "",
         "Recall of detectable recalls when each score flags as many signatures as the count "
         "rule does at 6 and 10 flags per 1,000 rows (first crossing, one flag per signature; "
-        "the Gamma-Poisson prior fitted on the two training makes). `count` is the baseline.",
+        "the Gamma-Poisson prior and the component weights fitted on the two training makes). "
+        "`count` is the baseline.",
         "",
         "| held out | " + " | ".join(f"{n} @6 / @10" for n in names) + " |",
         "|---|" + "---|" * len(names),
