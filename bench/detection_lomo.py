@@ -38,6 +38,7 @@ from pipeline.detection import (
     FlagEpisode,
     InMemoryCountStore,
     InMemoryInstalledBase,
+    Observation,
     Signature,
     evaluate,
     monitored,
@@ -312,6 +313,10 @@ def simulation_beside_baselines(data: SimulationData, params: DetectionParams) -
     as_of = truth.end - timedelta(days=1)
     flags = evaluate(monitored(store.signatures()), store, base, params, as_of)
     result = score_flags_against_truth(flags, truth, data.days)
+    for defect, found in zip(
+        (d for d in truth.defects if d.multiplier >= 2.0), result["defects"], strict=True
+    ):
+        found["claims_after_onset"] = claims_after_onset(data.observations, defect)
     count = sum(len(v) for v in flags.values())
     result["flags"] = count
     result["baselines"] = {}
@@ -329,3 +334,17 @@ def simulation_beside_baselines(data: SimulationData, params: DetectionParams) -
             "false_per_1000_signature_months": _round(false),
         }
     return result
+
+
+def claims_after_onset(observations: Iterable[Observation], defect: Any) -> int:
+    """Claims on the defect's variant and component in its markets (and lots) from its onset:
+    all the evidence any detector could have, defective units and healthy ones together."""
+    return sum(
+        1
+        for o in observations
+        if (o.brand, o.model, o.variant, top_level(o.component))
+        == (defect.brand, defect.model, defect.variant, defect.component)
+        and o.market in defect.markets
+        and (defect.lots is None or o.lot in defect.lots)
+        and o.day >= defect.onset
+    )
