@@ -80,7 +80,8 @@ def _librdkafka(bootstrap: str, topic: str, key: bytes, value: bytes) -> list[tu
     )
     # Read the partition directly, as kcat -C does: what is tested is the protocol, not the
     # group coordinator's timing.
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    partitions = consumer.list_topics(topic, timeout=20).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
     try:
         for _ in range(40):
             message = consumer.poll(0.5)
