@@ -26,13 +26,13 @@ from pipeline.reports.flag_evidence import (
     weekly_counts,
     whole,
 )
+from pipeline.reports.recalls import matching_recalls
 from pipeline.reports.scope import Query, under
 from pipeline.warehouse.tables import (
     ComplaintRow,
     ComponentRow,
     DealerRow,
     DefectFlagRow,
-    RecallRow,
     RepairPartRow,
     RepairRow,
     SignatureCountRow,
@@ -46,7 +46,6 @@ from schemas.flag_detail import (
     Flag,
     FlagDetail,
     Part,
-    Recall,
     Verbatim,
 )
 
@@ -324,38 +323,6 @@ def _parts(session: Session, on: _Signature) -> list[Part]:
         for p, s, g, n, q in session.execute(query)
     ]
     return sorted(parts, key=lambda p: (-p.repairs, p.part_number, p.supplier, p.genuine))
-
-
-def matching_recalls(
-    session: Session, brand: str, model: str, component: str, variant: str | None
-) -> list[Recall]:
-    """Recalls announced for the product on the component (or one of its parts), oldest first;
-    with a ``variant``, only those naming it or no variant at all."""
-    query = select(RecallRow).where(
-        RecallRow.brand == brand,
-        RecallRow.model == model,
-        under(RecallRow.component, component),
-    )
-    recalls: dict[str, Recall] = {}
-    for row in session.scalars(query.order_by(RecallRow.announced_on, RecallRow.recall_id)):
-        stored: Any = row.variants
-        variants = [str(v) for v in stored if v] if isinstance(stored, list) else []
-        if variant is not None and variants and variant not in variants:
-            continue
-        recalls.setdefault(
-            row.recall_id,
-            Recall(
-                recall_id=row.recall_id,
-                kind=row.kind,
-                market=row.market,
-                announced_on=row.announced_on,
-                variants=variants,
-                component=row.component,
-                units_affected=row.units_affected,
-                summary=row.summary,
-            ),
-        )
-    return list(recalls.values())
 
 
 def _day(at: datetime) -> date:

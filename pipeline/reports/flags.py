@@ -10,19 +10,19 @@ from typing import Any, Final
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.detection.model import ANY
 from pipeline.enrichment.taxonomy import Taxonomy
-from pipeline.reports.model import FlagSection, FlagTotals, RecallMatch, TrendPoint
+from pipeline.reports.model import FlagSection, FlagTotals, TrendPoint
+from pipeline.reports.recalls import matching_recalls
 from pipeline.reports.scope import Scope, under
 from pipeline.reports.scrub import scrub_personal_data
 from pipeline.reports.words import component_name, flag_sentence, variant_text
 from pipeline.warehouse.tables import (
     ComplaintRow,
     DefectFlagRow,
-    RecallRow,
     SignatureCountRow,
 )
 
-ANY: Final = "*"
 MAX_FLAGS: Final = 25
 MAX_VERBATIMS: Final = 3
 RECENT_WHEN_NO_PERIOD: Final = timedelta(days=90)
@@ -123,7 +123,13 @@ def _section(
         expected_source="evidence" if weekly_expected is not None else "baseline",
         trend=trend,
         verbatims=_verbatims(session, flag, evidence, scope.now),
-        recalls=_recalls(session, flag),
+        recalls=matching_recalls(
+            session,
+            flag.brand,
+            flag.model,
+            flag.component,
+            None if flag.variant == ANY else flag.variant,
+        ),
         component_name=name,
         window_start=window_start,
         window_end=window_end,
@@ -300,37 +306,6 @@ def scrubbed_verbatims(complaints: Iterable[Verbatim]) -> list[str]:
         if len(texts) == MAX_VERBATIMS:
             break
     return texts
-
-
-def _recalls(session: Session, flag: DefectFlagRow) -> list[RecallMatch]:
-    rows = session.execute(
-        select(RecallRow)
-        .where(
-            RecallRow.brand == flag.brand,
-            RecallRow.model == flag.model,
-            under(RecallRow.component, flag.component),
-        )
-        .order_by(RecallRow.announced_on, RecallRow.recall_id)
-    ).scalars()
-    matches: dict[str, RecallMatch] = {}
-    for row in rows:
-        variants = _names(row.variants)
-        if flag.variant != ANY and variants and flag.variant not in variants:
-            continue
-        matches.setdefault(
-            row.recall_id,
-            RecallMatch(
-                recall_id=row.recall_id,
-                kind=row.kind,
-                market=row.market,
-                announced_on=row.announced_on,
-                variants=variants,
-                component=row.component,
-                units_affected=row.units_affected,
-                summary=row.summary,
-            ),
-        )
-    return list(matches.values())
 
 
 def _names(value: object) -> list[str]:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.flag_detail import Recall
+
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -22,15 +24,8 @@ class TrendPoint(_Value):
     """Of ``observed``, those on days inside the detector's window (see FlagSection.window)."""
 
 
-class RecallMatch(_Value):
-    recall_id: str
-    kind: str
-    market: str
-    announced_on: date
-    variants: list[str]
-    component: str
-    units_affected: int | None
-    summary: str | None
+RecallMatch = Recall
+"""A recall announced for a flag's product and component (the per-flag document's own)."""
 
 
 class FlagSection(_Value):
