@@ -123,3 +123,12 @@ def test_a_confirmed_flag_is_verified_by_a_working_fix_and_reopened_by_a_failing
     assert [a["action_id"] for a in section["failed_fixes"]] == [truth["HVAC"].action_id]
     history = {d["component"]: d["decisions"] for d in section["decisions"]}
     assert history["DRAINAGE"][0]["decided_by"] == "quality-hvac"
+    # The report a product team reads says the same.
+    written = loop_pipeline.cli("report", "--out", str(loop_pipeline.tmp / "report"))
+    html = Path(written.stdout.strip()).read_text(encoding="utf-8")
+    actions_section = html[html.index('<section id="actions">') :]
+    actions_section = actions_section[: actions_section.index("</section>")]
+    failed = actions_section.index("Failed fixes")
+    verified = actions_section.index("Verified fixes")
+    assert truth["HVAC"].action_id in actions_section[failed:verified]
+    assert truth["DRAINAGE"].action_id in actions_section[verified:]
