@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from random import Random
 
+from pipeline.casebook.triage import stable_id
 from producers.simulator.config import DAY
 from producers.simulator.desk import DESK_SOURCE, desk_rng
 from producers.simulator.service import CALL_OUTCOMES, Case, Ids
@@ -76,7 +77,7 @@ class FeedbackEmitter:
             source="sim:callcentre",
             product=unit.product,
             call_id=self._ids.next("CL", unit.cohort.market.country),
-            followup_id=f"FU-{case.repair_id}-{'07' if ts - case.open_ts < 20 * DAY else '30'}",
+            followup_id=_followup_id(case, 7 if ts - case.open_ts < 20 * DAY else 30),
             customer_id=unit.customer.customer_id,
             ticket_id=case.ticket_id,
             repair_id=case.repair_id,
@@ -204,3 +205,10 @@ class FeedbackEmitter:
             resolved=bool(resolved),
             comment=None if resolved else comment_text(unit.language, happy=False),
         )
+
+
+def _followup_id(case: Case, days: int) -> str:
+    """The id the pipeline gives the call-back it plans ``days`` after this service, so the
+    call-centre's call answers that follow-up (pipeline.casebook.followups.plan_followups)."""
+    service = ("repair", case.repair_id) if case.repair_id else ("ticket", str(case.ticket_id))
+    return stable_id("fu", *service, f"{days}d")
