@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -316,15 +316,3 @@ def count_increments(
         previous_count = increments.get((signature, day))
         increments[(signature, day)] = one if previous_count is None else previous_count + one
     return increments
-
-
-def merge_increments(
-    parts: Iterable[Mapping[tuple[Signature, date], DayCount]],
-) -> dict[tuple[Signature, date], DayCount]:
-    """Sum several increment maps (for callers that accumulate before writing)."""
-    total: dict[tuple[Signature, date], DayCount] = {}
-    for part in parts:
-        for key, count in part.items():
-            previous = total.get(key)
-            total[key] = count if previous is None else previous + count
-    return total

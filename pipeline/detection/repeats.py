@@ -7,14 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
 
 from scipy import special
 
 from pipeline.detection.model import top_level
 from schemas.repairs import RepairCompleted
-
-DIMENSIONS: Final = ("part_number", "supplier", "genuine", "dealer", "technician")
 
 
 @dataclass(frozen=True, slots=True)

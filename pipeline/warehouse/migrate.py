@@ -60,11 +60,3 @@ def require_current(engine: Engine) -> None:
             f"The warehouse schema is at {current}, this version "
             f"needs {head}. Run `aftersales db upgrade` (same AFTERSALES_WAREHOUSE_URL) first."
         )
-
-
-def autogenerate(engine: Engine, message: str) -> None:
-    """Write a new migration from the difference between the tables and the database."""
-    cfg = _config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.revision(cfg, message=message, autogenerate=True)

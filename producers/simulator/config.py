@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from pipeline.errors import PipelineError
 
@@ -76,10 +76,6 @@ class SimulationConfig:
 def epoch_seconds(day: date) -> int:
     """Midnight UTC of ``day`` as whole seconds since the epoch."""
     return calendar.timegm(day.timetuple())
-
-
-def utc_date(ts: int) -> date:
-    return datetime.fromtimestamp(ts, UTC).date()
 
 
 def add_months(first_of_month: date, months: int) -> date:
