@@ -16,11 +16,11 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
-from bench.consumers import OursWorker, RawConsumer, child_env
+from bench.consumers import OursWorker, child_env
 from bench.measure import cpu_seconds, memory_mb, rate
 from bench.profile_stats import counts_since, top_costs
 from bench.sampler import DUMP_EVERY_S
-from bench.scenarios import READY_TIMEOUT_S, Harness, ours
+from bench.scenarios import READY_TIMEOUT_S, Harness, drain_seconds, ours
 from bench.warehouses import WarehouseKind
 from pipeline.config import Settings
 from pipeline.worker_process import settings_env, wait_until
@@ -271,32 +271,16 @@ def _sqlite_tables(conn: Any) -> dict[str, int]:
 
 def raw_drain(harness: Harness, settings: Settings, events: int, name: str) -> dict[str, Any]:
     """A bare consumer in a group of its own drains the topic the import filled."""
-    drain = RawConsumer.start(
-        harness.workdir,
-        name,
-        harness.bootstrap,
-        f"{name}-group",
-        events,
-        [settings.topics.name("feedback")],
-        harness.timings,
+    seconds = (
+        drain_seconds(harness, name, f"{name}-group", events, [settings.topics.name("feedback")])
+        or 0.0
     )
-    try:
-        wait_until(
-            lambda: drain.finished_at() is not None,
-            timeout_s=harness.timeout_s,
-            check=drain.check,
-            what="raw drain",
-        )
-        first, last = drain.first_record_at(), drain.finished_at()
-        seconds = (last or 0.0) - (first or 0.0)
-        return {
-            "events": events,
-            "seconds": round(seconds, 2),
-            "events_per_s": round(rate(events, seconds)),
-            "what": "aiokafka getmany + json.loads of each message (a batch is one message)",
-        }
-    finally:
-        drain.stop()
+    return {
+        "events": events,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(rate(events, seconds)),
+        "what": "aiokafka getmany + json.loads of each message (a batch is one message)",
+    }
 
 
 def profile_replay(harness: Harness, path: Path, events: int, top: int = 15) -> dict[str, Any]:

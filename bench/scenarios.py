@@ -150,14 +150,18 @@ def run_raw(
         result = measure_throughput(harness, "raw ceiling", live, settings, messages, max_s=max_s)
     finally:
         live.stop()
+    seconds = drain_seconds(harness, "raw-drain", "bench-raw-drain", len(messages), inbound)
+    result.extra["drain_events_per_s"] = round(rate(len(messages), seconds) if seconds else 0.0)
+    return [result]
+
+
+def drain_seconds(
+    harness: Harness, name: str, group: str, expected: int, topics: Sequence[str]
+) -> float | None:
+    """A bare consumer in a group of its own drains ``topics`` (already published): seconds from
+    its first record to the last of ``expected`` events, None when it read nothing."""
     drain = RawConsumer.start(
-        harness.workdir,
-        "raw-drain",
-        harness.bootstrap,
-        "bench-raw-drain",
-        len(messages),
-        inbound,
-        harness.timings,
+        harness.workdir, name, harness.bootstrap, group, expected, list(topics), harness.timings
     )
     try:
         wait_until(
@@ -167,11 +171,9 @@ def run_raw(
             what="raw drain",
         )
         first, last = drain.first_record_at(), drain.finished_at()
-        drain_rate = rate(len(messages), (last or 0) - (first or 0)) if first and last else 0.0
+        return last - first if first is not None and last is not None else None
     finally:
         drain.stop()
-    result.extra["drain_events_per_s"] = round(drain_rate)
-    return [result]
 
 
 def run_naive(
