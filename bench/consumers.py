@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 
 from bench.measure import gauge_value
 from bench.warehouses import processed
-from pipeline import children
-from pipeline.worker_process import WorkerFailed, WorkerProcess, settings_env
+from pipeline.harness import process_group
+from pipeline.harness.worker_process import WorkerFailed, WorkerProcess, settings_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def http_get(url: str, timeout_s: float = 5.0) -> str:
 
 @dataclass
 class ChildProcess:
-    """A bench child (raw consumer, naive app) started with pipeline.children."""
+    """A bench child (raw consumer, naive app) started with pipeline.harness.process_group."""
 
     cmd: list[str]
     env: dict[str, str]
@@ -55,7 +55,7 @@ class ChildProcess:
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> None:
-        self._proc = children.spawn(self.cmd, self.env, self.log_path)
+        self._proc = process_group.spawn(self.cmd, self.env, self.log_path)
 
     @property
     def popen(self) -> subprocess.Popen[bytes]:
@@ -71,7 +71,7 @@ class ChildProcess:
             raise WorkerFailed(f"{self.cmd[2]} exited with {self.popen.returncode}\n{tail}")
 
     def stop(self) -> None:
-        children.stop(self.popen, 10)
+        process_group.stop(self.popen, 10)
 
 
 @dataclass
@@ -226,7 +226,7 @@ class ProfiledWorker(WorkerProcess):
         cmd = [sys.executable, "-m", "bench.sampler", str(self.profile_path)]
         env = settings_env(self.settings)
         env["PYTHONPATH"] = child_env({})["PYTHONPATH"]
-        self.process = children.spawn(cmd, env, self.log_path)
+        self.process = process_group.spawn(cmd, env, self.log_path)
         return self
 
 

@@ -24,9 +24,9 @@ from bench.measure import (
 from bench.scenarios import Harness
 from bench.stream import EncodedMessage
 from bench.warehouses import outbox_pending
-from pipeline.config import Settings
+from pipeline.common.config import Settings
+from pipeline.harness.worker_process import wait_until
 from pipeline.warehouse.tables import ArchivedEvent
-from pipeline.worker_process import wait_until
 
 HISTOGRAM = "aftersales_publish_to_archive_seconds"
 QUANTILES = (0.5, 0.95, 0.99)

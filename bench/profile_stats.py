@@ -21,7 +21,7 @@ IDLE_LEAVES = frozenset(
 """Leaf frames (file basename, function) where a thread waits rather than works."""
 
 ENTRY_FRAMES = frozenset(
-    {"pipeline/cli.py:main", "pipeline/cli.py:worker", "consumers/worker.py:run"}
+    {"pipeline/cli/main.py:main", "pipeline/cli/main.py:worker", "consumers/worker.py:run"}
 )
 """The worker's entry chain: on every main-thread stack, so it says nothing about cost."""
 

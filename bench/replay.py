@@ -22,8 +22,8 @@ from bench.profile_stats import counts_since, top_costs
 from bench.sampler import DUMP_EVERY_S
 from bench.scenarios import READY_TIMEOUT_S, Harness, drain_seconds, ours
 from bench.warehouses import WarehouseKind
-from pipeline.config import Settings
-from pipeline.worker_process import settings_env, wait_until
+from pipeline.common.config import Settings
+from pipeline.harness.worker_process import settings_env, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 FULL_FILE = Path("/work/shared/data/nhtsa/FLAT_CMPL_toyota_ford_tesla_my2015_2025.txt")

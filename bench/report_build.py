@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.detector import DetectionRunner
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_detector, build_stages

@@ -25,7 +25,7 @@ from types import FrameType
 from bench.profile_stats import frame_key, is_idle
 from consumers import isolation
 from consumers.isolation import _start_child as isolation_start
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 
 DUMP_EVERY_S = 1.0
 

@@ -17,9 +17,9 @@ from bench.load import publish_flat_out
 from bench.measure import cpu_seconds, memory_mb, per_10k, rate
 from bench.stream import EncodedMessage
 from bench.warehouses import WarehouseKind, fresh_warehouse
-from pipeline.config import Settings
-from pipeline.topics_admin import ensure_topics
-from pipeline.worker_process import WorkerProcess, wait_until
+from pipeline.common.config import Settings
+from pipeline.harness.topics_admin import ensure_topics
+from pipeline.harness.worker_process import WorkerProcess, wait_until
 
 READY_TIMEOUT_S = 120
 

@@ -33,9 +33,9 @@ from bench.report import render_markdown, summary_lines, targets
 from bench.scenarios import Harness, Throughput, measure_throughput, ours, run_naive, run_raw
 from bench.stream import EncodedMessage, generate
 from bench.warehouses import WarehouseKind
-from pipeline.broker import EmbeddedBroker
-from pipeline.config import Settings
-from pipeline.worker_process import wait_until
+from pipeline.common.config import Settings
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import wait_until
 
 RESULTS = Path(__file__).parent / "results"
 WORKDIR = Path("var/bench")

@@ -22,11 +22,11 @@ from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavai
 from consumers.relay import OutboxRelay
 from consumers.retention import install_retention
 from consumers.transport import with_fetch_wait
-from pipeline import metrics
-from pipeline.clock import backoff_delays
-from pipeline.config import Settings
+from pipeline.common import metrics
+from pipeline.common.clock import backoff_delays
+from pipeline.common.config import Settings
+from pipeline.common.kafka_security import faust_credentials
 from pipeline.detector import Detector
-from pipeline.kafka_security import faust_credentials
 from pipeline.service import BatchProcessor
 from pipeline.triage import Message
 from pipeline.warehouse.writer import BatchOutcome

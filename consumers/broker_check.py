@@ -15,7 +15,7 @@ from typing import Any
 
 import faust
 
-from pipeline.kafka_security import aiokafka_options
+from pipeline.common.kafka_security import aiokafka_options
 
 CHECK_INTERVAL_S = 1.0
 CHECK_TIMEOUT_S = 2.0

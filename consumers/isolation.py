@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline import children
-from pipeline.config import Settings
+from pipeline.common.config import Settings
+from pipeline.common.errors import PipelineError
+from pipeline.common.logs import logging_config
 from pipeline.detector import DetectionRunner, RoundOutcome
-from pipeline.errors import PipelineError
-from pipeline.logs import logging_config
+from pipeline.harness import process_group
 from pipeline.quarantine import WarehouseUnreachable
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_detector, build_stages
@@ -42,7 +42,7 @@ _in_child: dict[str, Any] = {}
 def _start_child(settings: Settings, role: str) -> None:
     # A SIGKILLed worker must not leave its child behind; a SIGTERM or Ctrl-C sent to the whole
     # process group must not cut a batch short: the worker stops, then closes the child.
-    children.die_with_parent()
+    process_group.die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.config.dictConfig(logging_config(settings))

@@ -11,7 +11,7 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from consumers.broker_check import CHECK_INTERVAL_S, BrokerCheck
-from pipeline import metrics
+from pipeline.common import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
 from schemas.export import published_document

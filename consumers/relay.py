@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline import metrics
+from pipeline.common import metrics
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.writer import Claimed
 from schemas.cloudevents import with_source

@@ -9,8 +9,8 @@ import time
 import faust
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline import metrics
-from pipeline.config import Settings
+from pipeline.common import metrics
+from pipeline.common.config import Settings
 from pipeline.service import BatchProcessor
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.retention import apply_retention

@@ -8,10 +8,10 @@ from faust.worker import Worker
 
 from consumers.app import create_app
 from consumers.isolation import DetectionChild, ProcessingChild
-from pipeline.config import Settings
-from pipeline.logs import logging_config
+from pipeline.common.config import Settings
+from pipeline.common.logs import logging_config
+from pipeline.harness.topics_admin import ensure_topics
 from pipeline.service import BatchProcessor
-from pipeline.topics_admin import ensure_topics
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import require_current
 

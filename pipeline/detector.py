@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import detection
-from pipeline.clock import Clock, wall_clock
+from pipeline.common.clock import Clock, wall_clock
 from pipeline.detection import DetectionParams
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import dialect_name, session_factory

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from pipeline.common.tracing import trace_context
 from pipeline.privacy import erase_event, is_pseudonym, pseudonym
-from pipeline.tracing import trace_context
 from pipeline.triage import Accepted
 from pipeline.warehouse import erasure as store
 from pipeline.warehouse.writer import BatchContext, event_message

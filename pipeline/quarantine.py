@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 from pipeline.triage import UNPROCESSABLE, Accepted, DeadLettered, Triaged, dead_letter
 from pipeline.warehouse.writer import BatchOutcome
 from schemas.codec import Rejected, encode

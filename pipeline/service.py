@@ -11,9 +11,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.clock import Clock, wall_clock
+from pipeline.common.clock import Clock, wall_clock
+from pipeline.common.tracing import log_traced
 from pipeline.quarantine import Quarantine, merge
-from pipeline.tracing import log_traced
 from pipeline.triage import Message, Triaged, triage
 from pipeline.warehouse import outbox, queries
 from pipeline.warehouse.engine import session_factory

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from pipeline import casebook, enrichment
-from pipeline.config import Settings
+from pipeline.common.config import Settings
+from pipeline.common.tracing import Headers, cause_of, traced_inputs
 from pipeline.detection import DetectionParams
 from pipeline.detection.repeats import repair_fact_from_event, repeated_repair
 from pipeline.detection_stage import DetectionStage
@@ -16,7 +17,6 @@ from pipeline.detector import Detector
 from pipeline.enrichment.enrich import DealerRecord, UnitRecord
 from pipeline.erasure_stage import ErasureStage, PseudonymiseStep
 from pipeline.loop_stage import ProductLoopStage
-from pipeline.tracing import Headers, cause_of, traced_inputs
 from pipeline.warehouse import casebook_store as store
 from pipeline.warehouse import lookups as lookups_store
 from pipeline.warehouse.watermark import (

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from producers.publisher import Publisher
 from producers.sources.event_files import read_event_file
 from producers.sources.report import Skipped, SkipReport

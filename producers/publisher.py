@@ -13,10 +13,10 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from pydantic import BaseModel
 
-from pipeline.config import Settings
-from pipeline.errors import PipelineError
-from pipeline.kafka_security import kafka_python_options
-from pipeline.unavailable import BrokerUnavailable
+from pipeline.common.config import Settings
+from pipeline.common.errors import PipelineError
+from pipeline.common.kafka_security import kafka_python_options
+from pipeline.common.unavailable import BrokerUnavailable
 from schemas.cloudevents import CONTENT_TYPE, event_headers
 from schemas.codec import BATCH_CONTENT_TYPE, encode, encode_batch
 from schemas.events import FAMILY_OF_TYPE

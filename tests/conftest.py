@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.harness.broker import EmbeddedBroker
 from pipeline.warehouse.databases import create_database, drop_database
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 DEFAULT_RATES: Final = Path(__file__).parent / "data" / "fx_rates.toml"
 REPORTING_CURRENCY: Final = "EUR"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 DEFAULT_MARKETS: Final = Path(__file__).parent / "data" / "markets.toml"
 Region = Literal["EMEA", "APAC", "AMERICAS"]

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from pipeline.common.errors import PipelineError
 from pipeline.enrichment.language import normalise
-from pipeline.errors import PipelineError
 
 REGEX_PREFIX: Final = "re:"
 _WORD_CHAR: Final = "[a-z0-9]"

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
+from pipeline.common.errors import PipelineError
 from pipeline.enrichment.language import detect_language, normalise, primary_subtag
 from pipeline.enrichment.rules import Hit, Matcher, Rule
-from pipeline.errors import PipelineError
 
 DEFAULT_TAXONOMY: Final = Path(__file__).parent / "data" / "taxonomy.toml"
 COMMON: Final = "*"

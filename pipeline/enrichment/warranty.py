@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Final, Literal
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 DEFAULT_WARRANTY: Final = Path(__file__).parent / "data" / "warranty.toml"
 ANY_CATEGORY: Final = "*"

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.common.errors import PipelineError
 from pipeline.enrichment import load_taxonomy
-from pipeline.errors import PipelineError
 from pipeline.loop_read import read_corrective_actions
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.flags import MAX_FLAGS, flag_sections

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from pipeline.output import printable
+from pipeline.cli.output import printable
 from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
 from pipeline.reports.words import variant_text
 

@@ -12,8 +12,8 @@ from typing import Any, Final, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.errors import PipelineError
-from pipeline.output import printable
+from pipeline.cli.output import printable
+from pipeline.common.errors import PipelineError
 from pipeline.reports import present, words
 from pipeline.reports.charts import all_charts, inline_svg
 from pipeline.reports.model import ReportData

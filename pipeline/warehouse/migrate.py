@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from pipeline.unavailable import WarehouseUnavailable
+from pipeline.common.unavailable import WarehouseUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

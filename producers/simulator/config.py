@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 DAY = 86_400
 MIN_ONSET_DAY = 60

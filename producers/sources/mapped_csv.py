@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 from producers.sources.nhtsa import RecodedCallback, decode_lines, normalise_component
 from producers.sources.report import (
     BAD_DATE,

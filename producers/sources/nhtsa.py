@@ -12,7 +12,7 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 from producers.sources.report import (
     BAD_DATE,
     BAD_NUMBER,

@@ -14,13 +14,13 @@ import pytest
 from kafka import KafkaConsumer
 from sqlalchemy import Engine
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.config import Settings
-from pipeline.topics_admin import ensure_topics
+from pipeline.common.config import Settings
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.topics_admin import ensure_topics
+from pipeline.harness.worker_process import WorkerProcess, settings_env
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.queries import table_counts
-from pipeline.worker_process import WorkerProcess, settings_env
 
 
 @dataclass

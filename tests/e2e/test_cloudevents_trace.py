@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.worker_process import wait_until
+from pipeline.harness.worker_process import wait_until
 from producers.publisher import Publisher
 from schemas.export import published_document
 from tests.e2e.conftest import Pipeline, read_messages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from pipeline.worker_process import wait_until
+from pipeline.harness.worker_process import wait_until
 from producers.publisher import Publisher
 from tests.e2e.conftest import Pipeline
 from tests.e2e.streams import service_stream

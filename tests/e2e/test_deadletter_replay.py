@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from pipeline.worker_process import settings_env, wait_until
+from pipeline.harness.worker_process import settings_env, wait_until
 from producers.publisher import Publisher
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_operations import scrape, total

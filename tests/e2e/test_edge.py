@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaConsumer
 
-from pipeline.worker_process import wait_until
+from pipeline.harness.worker_process import wait_until
 from producers.publisher import Publisher
 from schemas.codec import Rejected, decode
 from schemas.events import FAMILY_OF_TYPE

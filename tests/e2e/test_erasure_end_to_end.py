@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.worker_process import settings_env, wait_until
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import settings_env, wait_until
 from producers.publisher import Publisher
 from tests.conftest import WAREHOUSE_KINDS
 from tests.e2e.conftest import Pipeline, make_pipeline

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.cli_support import ExitCode
-from pipeline.worker_process import free_port
+from pipeline.cli.support import ExitCode
+from pipeline.harness.worker_process import free_port
 from tests.helpers import aftersales
 
 

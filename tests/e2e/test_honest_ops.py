@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.worker_process import WorkerProcess, settings_env, wait_until
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import WorkerProcess, settings_env, wait_until
 from tests.e2e.conftest import Pipeline, make_pipeline
 from tests.e2e.test_operations import ready
 

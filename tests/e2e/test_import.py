@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.worker_process import settings_env, wait_until
+from pipeline.harness.worker_process import settings_env, wait_until
 from producers.sources.mapped_csv import load_mapping, mapping_path, read_mapped_csv
 from producers.sources.nhtsa import read_complaints, read_recalls
 from producers.sources.report import Skipped

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.worker_process import WorkerProcess, wait_until
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import WorkerProcess, wait_until
 from producers.publisher import Publisher
 from tests.conftest import WAREHOUSE_KINDS, create_pg_database, drop_pg_database
 from tests.e2e.conftest import Pipeline, make_pipeline

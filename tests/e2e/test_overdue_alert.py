@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import WorkerProcess, wait_until
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.queries import state_gauges
 from pipeline.warehouse.watermark import read_watermark
-from pipeline.worker_process import WorkerProcess, wait_until
 from producers.publisher import publish_all
 from producers.simulator import SimulationConfig, simulate
 from schemas.events import InboundEvent

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.worker_process import wait_until
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import wait_until
 from producers.publisher import Publisher
 from tests.e2e.conftest import Pipeline, make_pipeline, read_messages
 from tests.e2e.streams import service_stream

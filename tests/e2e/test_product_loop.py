@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import wait_until
 from pipeline.loop_read import read_corrective_actions
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
-from pipeline.worker_process import wait_until
 from producers.publisher import publish_all
 from producers.simulator import SimulationConfig, ground_truth
 from schemas.product import FlagTriaged

@@ -16,10 +16,10 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from bench.report_build import real_events
+from pipeline.harness.worker_process import settings_env, wait_until
 from pipeline.reports import ReportData, build_report, write_report
 from pipeline.warehouse.tables import ComplaintRow, DefectFlagRow, RepairRow, SignatureCountRow
 from pipeline.warehouse.watermark import read_watermark
-from pipeline.worker_process import settings_env, wait_until
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_report_screenshot import chromium
 

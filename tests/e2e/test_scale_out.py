@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import wait_until
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import DefectFlagRow
-from pipeline.worker_process import wait_until
 from producers.publisher import Publisher
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.e2e.conftest import Pipeline, make_pipeline

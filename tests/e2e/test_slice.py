@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.worker_process import WorkerProcess, settings_env, wait_until
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import WorkerProcess, settings_env, wait_until
 from tests.helpers import raw, ticket_opened
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.broker import BROKER_KINDS, EmbeddedBroker, answers_kafka
-from pipeline.config import Settings
-from pipeline.topics_admin import ensure_topics
+from pipeline.common.config import Settings
+from pipeline.harness.broker import BROKER_KINDS, EmbeddedBroker, answers_kafka
+from pipeline.harness.topics_admin import ensure_topics
 
 
 @pytest.mark.parametrize("kind", BROKER_KINDS)

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from consumers.ops import set_state_gauges
-from pipeline import metrics
-from pipeline.config import Settings
+from pipeline.common import metrics
+from pipeline.common.config import Settings
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
 from pipeline.reports.voice import case_book

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.stages import build_stages
 from pipeline.triage import Message, triage
 from pipeline.warehouse.engine import session_factory

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from pipeline.cli import exit_code
-from pipeline.cli_support import (
+from pipeline.cli.files import NoSuchInput, expand_paths
+from pipeline.cli.main import exit_code
+from pipeline.cli.support import (
     ExitCode,
     NotFound,
     limited,
@@ -16,9 +17,8 @@ from pipeline.cli_support import (
     reading_engine,
     warehouse_url,
 )
-from pipeline.config import Settings, SettingsError
-from pipeline.files import NoSuchInput, expand_paths
-from pipeline.unavailable import BrokerUnavailable, WarehouseUnavailable
+from pipeline.common.config import Settings, SettingsError
+from pipeline.common.unavailable import BrokerUnavailable, WarehouseUnavailable
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from tests.helpers import REPO, aftersales

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.stages import build_stages
 from pipeline.triage import Message, triage
 from pipeline.warehouse.engine import session_factory

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.detection import Signature
 from pipeline.detector import DetectionRunner
 from pipeline.service import BatchProcessor

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.detector import DetectionRunner
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_detector, build_stages

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.detection import Signature
 from pipeline.detector import DetectionRunner
 from pipeline.stages import build_detector, build_stages

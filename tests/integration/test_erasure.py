@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.privacy import pseudonym
 from pipeline.stages import build_stages
 from pipeline.triage import Message, triage

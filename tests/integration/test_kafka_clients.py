@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.harness.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consumers.handoff import by_lane
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.service import BatchProcessor
 from pipeline.stages import build_stages
 from pipeline.triage import Message

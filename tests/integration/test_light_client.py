@@ -15,9 +15,9 @@ from zipfile import ZipFile
 from kafka import KafkaConsumer
 from packaging.requirements import Requirement
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.config import Settings
-from pipeline.topics_admin import ensure_topics
+from pipeline.common.config import Settings
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.topics_admin import ensure_topics
 from schemas import codec
 
 ROOT = Path(__file__).resolve().parents[2]

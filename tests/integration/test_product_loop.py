@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.detection import FlagEpisode, Signature
 from pipeline.loop_read import read_corrective_actions, read_product_loop
 from pipeline.service import BatchProcessor

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from kafka import KafkaConsumer
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.config import Settings
-from pipeline.topics_admin import ensure_topics
+from pipeline.common.config import Settings
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.topics_admin import ensure_topics
 from producers.publisher import Publisher
 from schemas.events import OUTBOUND
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.privacy import pseudonym
 from pipeline.stages import build_stages
 from pipeline.triage import Message, triage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
 from pipeline.service import BatchProcessor

@@ -131,7 +131,7 @@ def test_top_costs_rank_by_samples_and_leave_out_module_bodies_and_the_entry_cha
     counts = {
         "pipeline/service.py:process": 60,
         "pipeline/stages.py:<module>": 90,
-        "pipeline/cli.py:worker": 100,
+        "pipeline/cli/main.py:worker": 100,
         "pipeline/warehouse/writer.py:write_batch": 40,
         "sqlalchemy/engine/base.py:execute": 70,
     }

@@ -14,8 +14,8 @@ import typer.main
 import yaml
 from sqlalchemy.engine import make_url
 
-from pipeline.cli import app
-from pipeline.config import Settings
+from pipeline.cli.main import app
+from pipeline.common.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -143,7 +143,7 @@ def test_every_aftersales_variable_in_compose_and_dockerfile_is_a_setting() -> N
         for key in env
         if key.startswith(ENV_PREFIX) and key.removeprefix(ENV_PREFIX).lower() not in fields
     }
-    assert not unknown, f"not fields of pipeline.config.Settings: {sorted(unknown)}"
+    assert not unknown, f"not fields of pipeline.common.config.Settings: {sorted(unknown)}"
 
 
 def worker_settings() -> Settings:

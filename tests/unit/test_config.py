@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from pipeline.config import Settings, SettingsError, load_settings, mask_url
-from pipeline.errors import PipelineError
-from pipeline.kafka_security import kafka_python_options
+from pipeline.common.config import Settings, SettingsError, load_settings, mask_url
+from pipeline.common.errors import PipelineError
+from pipeline.common.kafka_security import kafka_python_options
 
 
 def test_reads_the_environment_with_the_aftersales_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

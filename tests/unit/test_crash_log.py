@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from consumers.crash import log_crash
-from pipeline.config import Settings
-from pipeline.logs import logging_config
+from pipeline.common.config import Settings
+from pipeline.common.logs import logging_config
 from pipeline.triage import Message
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
-from pipeline import metrics
+from pipeline.common import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -45,7 +45,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def declared_series() -> dict[str, set[str]]:
-    """Each sample name `pipeline.metrics` exposes, with the labels it may carry."""
+    """Each sample name `pipeline.common.metrics` exposes, with the labels it may carry."""
     series: dict[str, set[str]] = {}
     for metric in vars(metrics).values():
         if isinstance(metric, MetricWrapperBase):
@@ -166,7 +166,7 @@ def test_every_metric_queried_by_alerts_and_dashboard_is_declared_in_pipeline_me
         for query in all_queries().values()
         for name in metric_names(query) - known
     }
-    assert not undeclared, f"not declared in pipeline/metrics.py: {undeclared}"
+    assert not undeclared, f"not declared in pipeline/common/metrics.py: {undeclared}"
 
 
 def test_every_label_queried_exists_on_the_declared_metrics() -> None:

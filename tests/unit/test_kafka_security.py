@@ -17,8 +17,8 @@ import faust
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
-from pipeline.config import Settings
-from pipeline.kafka_security import (
+from pipeline.common.config import Settings
+from pipeline.common.kafka_security import (
     KafkaSecurityError,
     aiokafka_options,
     faust_credentials,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.tracing import cause_of, log_fields, log_traced, trace_context, traced_inputs
+from pipeline.common.tracing import cause_of, log_fields, log_traced, trace_context, traced_inputs
 from pipeline.triage import Message, triage
 from schemas.cloudevents import binary_headers, with_source
 from schemas.outputs import FollowUpScheduled

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.casebook import RulesError, load_rules, parse_rules
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 
 def default_document() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from pipeline.config import ENV_PREFIX, Settings
+from pipeline.common.config import ENV_PREFIX, Settings
 
 README = Path(__file__).parents[3] / "README.md"
 ROW = re.compile(r"^\| `(AFTERSALES_[A-Z0-9_]+)` \| (.*?) \| (.*) \|$")

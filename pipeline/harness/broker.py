@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pipeline import children
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
+from pipeline.harness import process_group
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class EmbeddedBroker:
             self._tmp = tempfile.TemporaryDirectory(prefix="aftersales-noida-")
             cmd = noida_command(self.port, Path(self._tmp.name), self.host)
         log.info("starting %s broker on %s", self.kind, self.bootstrap)
-        self.process = children.spawn(cmd, env={**os.environ, "RUST_LOG": "error"})
+        self.process = process_group.spawn(cmd, env={**os.environ, "RUST_LOG": "error"})
         try:
             self._wait_ready()
         except BaseException:
@@ -142,7 +142,7 @@ class EmbeddedBroker:
         proc, self.process = self.process, None
         if proc is not None:
             # Tansu ignores SIGTERM while clients are connected: stop() falls back to SIGKILL.
-            children.stop(proc, timeout_s)
+            process_group.stop(proc, timeout_s)
         deadline = time.monotonic() + timeout_s
         while self.port and _port_open(self.host, self.port) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -15,12 +15,12 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.config import Settings
+from pipeline.common.config import Settings
+from pipeline.harness.broker import EmbeddedBroker
+from pipeline.harness.worker_process import WorkerProcess, wait_until
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.queries import table_counts
-from pipeline.worker_process import WorkerProcess, wait_until
 
 if TYPE_CHECKING:
     from pipeline.casebook.kpis import KpiRow
@@ -63,7 +63,7 @@ def run_demo(settings: Settings, *, days: int, rate: float, seed: int, console: 
         values = {**settings.model_dump(exclude_none=True), **timings}
         values.update(kafka_bootstrap=bootstrap, warehouse_url=url)
         run = settings.model_copy(update=values)
-        from pipeline.topics_admin import ensure_topics
+        from pipeline.harness.topics_admin import ensure_topics
 
         ensure_topics(run)
         config = SimulationConfig(seed=seed, days=days, rate=rate)
@@ -157,7 +157,7 @@ def _summary(engine: Engine, by_type: Counter[str], console: Console) -> None:
 
 def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Console) -> Path:
     """Open flags and the worst dealers; the product-improvement report's path."""
-    from pipeline.cli_views import write_product_report
+    from pipeline.cli.views import write_product_report
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
     from pipeline.reports.voice import case_book

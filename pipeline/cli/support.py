@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline.config import Settings, mask_url
-from pipeline.errors import PipelineError
-from pipeline.unavailable import WarehouseUnavailable
+from pipeline.common.config import Settings, mask_url
+from pipeline.common.errors import PipelineError
+from pipeline.common.unavailable import WarehouseUnavailable
 
 
 class ExitCode(IntEnum):

@@ -6,8 +6,8 @@ import logging
 import time
 from collections.abc import Iterable
 
-from pipeline.config import Settings
-from pipeline.kafka_security import kafka_python_options
+from pipeline.common.config import Settings
+from pipeline.common.kafka_security import kafka_python_options
 
 log = logging.getLogger(__name__)
 

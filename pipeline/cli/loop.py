@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from pipeline.cli_support import limited, reading_engine
-from pipeline.clock import wall_clock
-from pipeline.config import load_settings
+from pipeline.cli.output import Format, emit
+from pipeline.cli.support import limited, reading_engine
+from pipeline.common.clock import wall_clock
+from pipeline.common.config import load_settings
 from pipeline.loop_read import read_product_loop
-from pipeline.output import Format, emit
 from pipeline.warehouse.engine import session_factory
 from schemas.product import FlagTriaged
 

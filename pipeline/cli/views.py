@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.cli_support import NotFound, limited, matching, reading_engine
-from pipeline.clock import wall_clock
-from pipeline.config import Settings, load_settings
-from pipeline.output import Format, emit, to_json
+from pipeline.cli.output import Format, emit, to_json
+from pipeline.cli.support import NotFound, limited, matching, reading_engine
+from pipeline.common.clock import wall_clock
+from pipeline.common.config import Settings, load_settings
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.watermark import read_watermark
@@ -87,7 +87,7 @@ def flags(
     (open: what still needs the team, a confirmed flag until its fix is verified)."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.cli_loop import with_standing
+    from pipeline.cli.loop import with_standing
 
     with _sessions()() as session:
         rows = with_standing(session, views.flags(session, "all"), status.value)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 from schemas.topics import Topics
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -199,7 +199,7 @@ class Settings(BaseSettings):
         return Topics(self.topic_prefix)
 
     def require_bootstrap(self) -> str:
-        from pipeline.errors import PipelineError
+        from pipeline.common.errors import PipelineError
 
         if not self.kafka_bootstrap:
             raise PipelineError(

@@ -9,10 +9,10 @@ from uuid import uuid4
 import typer
 from rich.console import Console
 
-from pipeline.cli_support import reading_engine
-from pipeline.clock import wall_clock
-from pipeline.config import load_settings
-from pipeline.output import Format, emit
+from pipeline.cli.output import Format, emit
+from pipeline.cli.support import reading_engine
+from pipeline.common.clock import wall_clock
+from pipeline.common.config import load_settings
 from pipeline.warehouse import erasure
 from pipeline.warehouse.engine import session_factory
 from schemas.customers import CustomerErasureRequested

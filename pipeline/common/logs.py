@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any
 
-from pipeline.config import Settings
+from pipeline.common.config import Settings
 
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@", re.IGNORECASE)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from pipeline import children
-from pipeline.broker import free_port
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
+from pipeline.harness import process_group
+from pipeline.harness.broker import free_port
 
 
 class WorkerFailed(PipelineError):
@@ -49,7 +49,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         cmd = [sys.executable, "-m", "pipeline", "worker"]
-        self.process = children.spawn(cmd, settings_env(self.settings), self.log_path)
+        self.process = process_group.spawn(cmd, settings_env(self.settings), self.log_path)
         return self
 
     def alive(self) -> bool:
@@ -65,13 +65,13 @@ class WorkerProcess:
     def stop(self, timeout_s: float = 30.0) -> int | None:
         if self.process is None:
             return None
-        code = children.stop(self.process, timeout_s)
+        code = process_group.stop(self.process, timeout_s)
         self.process = None
         return code
 
     def kill(self) -> None:
         if self.process is not None:
-            children.kill(self.process)
+            process_group.kill(self.process)
             self.process = None
 
     def __enter__(self) -> WorkerProcess:

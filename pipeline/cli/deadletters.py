@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.clock import wall_clock
-from pipeline.config import load_settings
-from pipeline.output import Format, emit
+from pipeline.cli.output import Format, emit
+from pipeline.common.clock import wall_clock
+from pipeline.common.config import load_settings
 from pipeline.warehouse import deadletter_store
 from pipeline.warehouse.engine import make_engine, session_factory
 

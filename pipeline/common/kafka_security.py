@@ -3,7 +3,7 @@
 The admin client and producers (kafka-python), the worker's consumer and producer (Faust over
 aiokafka) and the readiness check all take their options from here, so one setting can never
 mean plaintext to one client and SASL to another. Settings refuses contradictory combinations
-before any of this runs (see ``pipeline.config``).
+before any of this runs (see ``pipeline.common.config``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 if TYPE_CHECKING:
-    from pipeline.config import Settings
+    from pipeline.common.config import Settings
 
 TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
 SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})

@@ -6,7 +6,7 @@ import glob
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 STDIN = "-"
 

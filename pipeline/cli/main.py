@@ -11,17 +11,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline import cli_views
-from pipeline.cli_customers import customers_app
-from pipeline.cli_deadletters import deadletter_app
-from pipeline.cli_loop import actions, triage
-from pipeline.cli_sources import import_app, simulate
-from pipeline.cli_support import ExitCode, reading_engine
-from pipeline.config import Settings, SettingsError, load_settings
-from pipeline.errors import PipelineError
-from pipeline.files import expand_paths
-from pipeline.output import Format, emit
-from pipeline.unavailable import Unavailable
+from pipeline.cli import views
+from pipeline.cli.customers import customers_app
+from pipeline.cli.deadletters import deadletter_app
+from pipeline.cli.files import expand_paths
+from pipeline.cli.loop import actions, triage
+from pipeline.cli.output import Format, emit
+from pipeline.cli.sources import import_app, simulate
+from pipeline.cli.support import ExitCode, reading_engine
+from pipeline.common.config import Settings, SettingsError, load_settings
+from pipeline.common.errors import PipelineError
+from pipeline.common.unavailable import Unavailable
 
 app = typer.Typer(
     name="aftersales",
@@ -38,9 +38,9 @@ app.add_typer(import_app, name="import")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(customers_app, name="customers")
 app.command()(simulate)
-app.add_typer(cli_views.flags_app, name="flags")
-cli_views.flags_app.command("triage")(triage)
-for view in (cli_views.cases, cli_views.kpis, cli_views.history, cli_views.report, actions):
+app.add_typer(views.flags_app, name="flags")
+views.flags_app.command("triage")(triage)
+for view in (views.cases, views.kpis, views.history, views.report, actions):
     app.command()(view)
 err = Console(stderr=True)
 
@@ -76,7 +76,7 @@ def broker(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 0,
 ) -> None:
     """Run an embedded Kafka-protocol broker in the foreground and print its bootstrap address."""
-    from pipeline.broker import BROKER_KINDS, EmbeddedBroker
+    from pipeline.harness.broker import BROKER_KINDS, EmbeddedBroker
 
     if kind not in BROKER_KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(BROKER_KINDS)}")
@@ -166,7 +166,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Simulation seed.")] = 7,
 ) -> None:
     """Start everything on embedded defaults, stream a simulated world through it, summarise."""
-    from pipeline.demo import run_demo
+    from pipeline.cli.demo import run_demo
 
     run_demo(settings(), days=days, rate=rate, seed=seed, console=err)
 

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.clock import wall_clock
-from pipeline.config import load_settings
-from pipeline.files import expand_paths
-from pipeline.output import to_json
+from pipeline.cli.files import expand_paths
+from pipeline.cli.output import to_json
+from pipeline.common.clock import wall_clock
+from pipeline.common.config import load_settings
 
 import_app = typer.Typer(help="Import real after-sales data files as events.", no_args_is_help=True)
 err = Console(stderr=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting modules every layer may use: settings, clock, logs, metrics, tracing, errors."""
