@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pipeline.bootstrap import build_detector, build_steps
 from pipeline.common.config import Settings
-from pipeline.detector import DetectionRunner
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.detector import DetectionRunner
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.watermark import read_watermark
@@ -63,8 +63,8 @@ def archive_and_detect(engine: Engine, events: Sequence[InboundEvent]) -> None:
     """``events`` through the worker's stages in batches, then detector rounds until settled."""
     topics = Topics()
     settings = Settings()
-    enrich, stages = build_stages(settings)
-    processor = BatchProcessor(engine, topics, stages=stages, enrich=enrich)
+    steps = build_steps(settings)
+    processor = BatchProcessor(engine, topics, steps=steps)
     messages = [
         Message(topics.name(FAMILY_OF_TYPE[e.event_type]), 0, offset, event_key(e), encode(e))
         for offset, e in enumerate(events)

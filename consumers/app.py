@@ -26,10 +26,10 @@ from pipeline.common import metrics
 from pipeline.common.clock import backoff_delays
 from pipeline.common.config import Settings
 from pipeline.common.kafka_security import faust_credentials
-from pipeline.detector import Detector
-from pipeline.service import BatchProcessor
-from pipeline.triage import Message
-from pipeline.warehouse.writer import BatchOutcome
+from pipeline.common.records import Message
+from pipeline.jobs.batch.model import BatchOutcome
+from pipeline.jobs.detector import Detector
+from pipeline.warehouse.operations import WarehouseOps
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,14 @@ def to_message(event: Any) -> Message:
 
 def create_app(
     settings: Settings,
-    processor: BatchProcessor,
+    warehouse: WarehouseOps,
     children: Sequence[ProcessingChild],
     detector: DetectionChild | None,
 ) -> faust.App:
     """Build the worker's Faust app; nothing connects until it starts.
 
     Batches run in ``children`` (one per lane), detection rounds in ``detector`` (none for an
-    archive-only worker); ``processor`` (no stages) serves the outbox relay, the gauges and the
+    archive-only worker); ``warehouse`` serves the outbox relay, the gauges and the
     readiness check here.
     """
     app = faust.App(
@@ -102,8 +102,8 @@ def create_app(
     with_fetch_wait(app, settings.fetch_max_wait_ms)
     worker_name = f"{socket.gethostname()}-{os.getpid()}"
     inbound = app.topic(*settings.topics.inbound, key_type=bytes, value_type=bytes)
-    state = ops.WorkerState(processor=processor, started_at=time.time())
-    relay = OutboxRelay(app, processor, worker_name, state.writing, settings.event_source)
+    state = ops.WorkerState(warehouse=warehouse, started_at=time.time())
+    relay = OutboxRelay(app, warehouse, worker_name, state.writing, settings.event_source)
 
     crashes: list[asyncio.Future[None]] = []
 
@@ -155,7 +155,7 @@ def create_app(
             if busy():  # a batch finished while this waited for its turn
                 return
             try:
-                await asyncio.to_thread(processor.forget_outbox, delivered)
+                await asyncio.to_thread(warehouse.forget_outbox, delivered)
             except SQLAlchemyError as exc:
                 log.warning("delivered outbox rows kept for later: %s", type(exc).__name__)
                 return
@@ -163,7 +163,7 @@ def create_app(
 
     if detector is not None:
         _detection_rounds(app, settings, detector, relay)
-    install_retention(app, settings, processor)
+    install_retention(app, settings, warehouse)
 
     @app.on_before_shutdown.connect
     async def close_relay(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -173,7 +173,7 @@ def create_app(
     async def gauges() -> None:
         await _lag_gauges(app, settings.topics.inbound)
         try:
-            values = await asyncio.to_thread(processor.gauges)
+            values = await asyncio.to_thread(warehouse.gauges)
         except SQLAlchemyError:
             return
         ops.set_state_gauges(values)
@@ -358,8 +358,7 @@ def _count(
         for reason, n in outcome.dead_by_reason.items():
             metrics.DEAD_LETTERS.labels(reason).inc(n)
             log.info("dead-lettered %d message(s): %s", n, reason, extra={"reason": reason})
-        _count_flags(outcome.stats)
-        metrics.CUSTOMERS_ERASED.inc(outcome.stats.get("customers_erased", 0))
+        metrics.CUSTOMERS_ERASED.inc(outcome.stats.customers_erased)
 
 
 def _count_flags(stats: Mapping[str, int]) -> None:

@@ -4,28 +4,28 @@ other) for the GIL."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging.config
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Generic, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from pipeline.bootstrap import build_detection_runner, build_processor
 from pipeline.common.config import Settings
 from pipeline.common.errors import PipelineError
 from pipeline.common.logs import logging_config
-from pipeline.detector import DetectionRunner, RoundOutcome
+from pipeline.common.records import Message
 from pipeline.harness import process_group
-from pipeline.quarantine import WarehouseUnreachable
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
-from pipeline.warehouse.engine import make_engine
-from pipeline.warehouse.writer import BatchOutcome
+from pipeline.jobs.batch.model import BatchOutcome
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.batch.quarantine import WarehouseUnreachable
+from pipeline.jobs.detector import DetectionRunner, RoundOutcome
 
 
 class WarehouseUnavailable(PipelineError):
@@ -35,35 +35,26 @@ class WarehouseUnavailable(PipelineError):
 DETECTOR_NICENESS = 10
 """How much lower the detector's CPU priority is than the batches'."""
 
-_in_child: dict[str, Any] = {}
-"""The child's processor or detection runner, set by its initializer (one per child process)."""
+Job = TypeVar("Job", BatchProcessor, DetectionRunner)
+
+_jobs: list[BatchProcessor | DetectionRunner] = []
+"""The job this child process runs, built by its initializer (one child, one job)."""
 
 
-def _start_child(settings: Settings, role: str) -> None:
+def _start_child(settings: Settings, build: Callable[[], object], niceness: int) -> None:
     # A SIGKILLed worker must not leave its child behind; a SIGTERM or Ctrl-C sent to the whole
     # process group must not cut a batch short: the worker stops, then closes the child.
     process_group.die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.config.dictConfig(logging_config(settings))
-    engine = make_engine(settings.warehouse_url)
-    if role == "detection":
-        # Archiving is what latency is measured on; detection takes the CPU batches leave.
-        os.nice(DETECTOR_NICENESS)
-        _in_child[role] = DetectionRunner(engine, build_detector(settings))
-        return
-    enrich, stages = build_stages(settings)
-    _in_child[role] = BatchProcessor(
-        engine=engine,
-        topics=settings.topics,
-        enrich=enrich,
-        stages=stages,
-        max_future=settings.max_future_skew,
-    )
+    if niceness:
+        os.nice(niceness)
+    _jobs.append(build())  # type: ignore[arg-type]
 
 
 def _ready() -> bool:
-    return bool(_in_child)
+    return bool(_jobs)
 
 
 @contextmanager
@@ -76,29 +67,29 @@ def _warehouse_errors() -> Iterator[None]:
 
 
 def _process(messages: Sequence[Message], claimant: str, delivered: list[int]) -> BatchOutcome:
+    job = _jobs[0]
+    assert isinstance(job, BatchProcessor)
     with _warehouse_errors():
-        processor: BatchProcessor = _in_child["batches"]
-        return processor.process(messages, claimant=claimant, delivered=delivered)
+        return job.process(messages, claimant=claimant, delivered=delivered)
 
 
 def _detect(claimant: str) -> RoundOutcome:
+    job = _jobs[0]
+    assert isinstance(job, DetectionRunner)
     with _warehouse_errors():
-        runner: DetectionRunner = _in_child["detection"]
-        return runner.run(claimant)
+        return job.run(claimant)
 
 
-class _Child:
-    """One spawned child process that runs one role's calls in turn."""
+class _Child(Generic[Job]):
+    """One spawned child process that runs one job's calls in turn."""
 
-    role = ""
-
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, build: Callable[[], Job], niceness: int = 0) -> None:
         self._pool = ProcessPoolExecutor(
             max_workers=1,
             # Spawned, not forked: the parent runs threads and open connections by now.
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_child,
-            initargs=(settings, self.role),
+            initargs=(settings, build, niceness),
         )
 
     async def started(self) -> None:
@@ -109,20 +100,24 @@ class _Child:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DetectionChild(_Child):
+class DetectionChild(_Child[DetectionRunner]):
     """The worker's detector, evaluating pending signatures while batches go on."""
 
-    role = "detection"
+    def __init__(self, settings: Settings) -> None:
+        # Archiving is what latency is measured on; detection takes the CPU batches leave.
+        build = functools.partial(build_detection_runner, settings)
+        super().__init__(settings, build, DETECTOR_NICENESS)
 
     async def round(self, claimant: str) -> RoundOutcome:
         """One detector round (DetectionRunner.run) in the child."""
         return await asyncio.wrap_future(self._pool.submit(_detect, claimant))
 
 
-class ProcessingChild(_Child):
+class ProcessingChild(_Child[BatchProcessor]):
     """The child holding the worker's stages; batches run there one at a time."""
 
-    role = "batches"
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, functools.partial(build_processor, settings))
 
     async def process(
         self, messages: Sequence[Message], claimant: str, delivered: Sequence[int] = ()

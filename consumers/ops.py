@@ -12,8 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from consumers.broker_check import CHECK_INTERVAL_S, BrokerCheck
 from pipeline.common import metrics
-from pipeline.service import BatchProcessor
 from pipeline.warehouse.migrate import require_current
+from pipeline.warehouse.operations import WarehouseOps
 from schemas.export import published_document
 
 _MEDIA_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
@@ -21,17 +21,17 @@ _MEDIA_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
 
 @dataclass
 class WorkerState:
-    processor: BatchProcessor
+    warehouse: WarehouseOps
     started_at: float
     last_batch_at: float | None = None
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
     """One warehouse transaction at a time per worker: batches and periodic work take turns."""
 
 
-def _warehouse_ready(processor: BatchProcessor) -> str | None:
+def _warehouse_ready(warehouse: WarehouseOps) -> str | None:
     try:
-        processor.ping()
-        require_current(processor.engine)
+        warehouse.ping()
+        require_current(warehouse.engine)
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return f"warehouse: {type(exc).__name__}: {str(exc)[:200]}"
     return None
@@ -87,7 +87,7 @@ def install(app: faust.App, state: WorkerState) -> None:
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         problems = []
-        warehouse = await asyncio.to_thread(_warehouse_ready, state.processor)
+        warehouse = await asyncio.to_thread(_warehouse_ready, state.warehouse)
         if warehouse:
             problems.append(warehouse)
         if problem := broker.problem():

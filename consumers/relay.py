@@ -12,8 +12,8 @@ from faust.exceptions import ProducerSendError
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.common import metrics
-from pipeline.service import BatchProcessor
-from pipeline.warehouse.writer import Claimed
+from pipeline.common.records import Claimed
+from pipeline.warehouse.operations import WarehouseOps
 from schemas.cloudevents import with_source
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,14 @@ class OutboxRelay:
     def __init__(
         self,
         app: Any,
-        processor: BatchProcessor,
+        warehouse: WarehouseOps,
         worker: str,
         writing: asyncio.Lock,
         source: str = "urn:aftersales",
     ) -> None:
         self._app = app
         self._source = source
-        self._processor = processor
+        self._processor = warehouse
         self._worker = worker
         self._writing = writing
         self._turn = asyncio.Lock()

@@ -11,18 +11,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.common import metrics
 from pipeline.common.config import Settings
-from pipeline.service import BatchProcessor
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.operations import WarehouseOps
 from pipeline.warehouse.retention import apply_retention
 
 log = logging.getLogger(__name__)
 
 
-def install_retention(app: faust.App, settings: Settings, processor: BatchProcessor) -> None:
+def install_retention(app: faust.App, settings: Settings, warehouse: WarehouseOps) -> None:
     """Run the retention job every ``retention_interval_s`` (never when it is 0)."""
     if settings.retention_interval_s <= 0:
         return
-    sessions = session_factory(processor.engine)
+    sessions = session_factory(warehouse.engine)
     key = settings.pseudonym_key.get_secret_value().encode()
 
     @app.timer(interval=settings.retention_interval_s, name="retention")
@@ -31,7 +31,7 @@ def install_retention(app: faust.App, settings: Settings, processor: BatchProces
             outcome = await asyncio.to_thread(
                 apply_retention,
                 sessions,
-                now=processor.clock(),
+                now=warehouse.clock(),
                 event_body_days=settings.retention_event_body_days,
                 dead_letter_days=settings.retention_dead_letter_days,
                 key=key,

@@ -11,9 +11,9 @@ from consumers.isolation import DetectionChild, ProcessingChild
 from pipeline.common.config import Settings
 from pipeline.common.logs import logging_config
 from pipeline.harness.topics_admin import ensure_topics
-from pipeline.service import BatchProcessor
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import require_current
+from pipeline.warehouse.operations import WarehouseOps
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,7 @@ def run(settings: Settings) -> None:
     # Archive-only workers count nothing, so they have nothing to evaluate.
     detector = DetectionChild(settings) if settings.stages == "full" else None
     try:
-        processor = BatchProcessor(engine=engine, topics=settings.topics)
-        app = create_app(settings, processor, children, detector)
+        app = create_app(settings, WarehouseOps(engine), children, detector)
         Worker(
             app,
             loglevel=settings.log_level.lower(),

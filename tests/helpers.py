@@ -10,6 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from pipeline.jobs.batch.decode import Triaged
+from pipeline.jobs.batch.handle import Steps, handle_batch
+from pipeline.jobs.batch.model import BatchOutcome
+from pipeline.warehouse.unit_of_work import SqlUnitOfWork
 from schemas.codec import encode
 from schemas.events import INBOUND, InboundEvent
 
@@ -65,4 +71,24 @@ def aftersales(
         text=True,
         timeout=timeout_s,
         check=False,
+    )
+
+
+def write_batch(
+    session: Session,
+    batch: Triaged,
+    *,
+    now: datetime,
+    deadletter_topic: str,
+    steps: Steps | None = None,
+    claimant: str | None = None,
+) -> BatchOutcome:
+    """One decoded batch through the batch's sequence in the caller's transaction."""
+    return handle_batch(
+        SqlUnitOfWork(session),
+        batch,
+        steps or Steps(),
+        now=now,
+        deadletter_topic=deadletter_topic,
+        claimant=claimant,
     )

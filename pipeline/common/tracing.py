@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from pipeline.common.records import Headers
+
 TRACEPARENT: Final = "traceparent"
 TRACESTATE: Final = "tracestate"
 # version-trace_id-parent_id-flags; all-zero ids are invalid (W3C Trace Context, level 1).
@@ -14,8 +16,6 @@ _VALID: Final = re.compile(r"^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f
 _MAX_TRACESTATE: Final = 512
 _CAUSE_FIELDS: Final = ("repair_id", "ticket_id", "complaint_id", "request_event_id")
 """Identifiers an output shares with the input it answers, most telling first."""
-
-Headers = tuple[tuple[str, bytes], ...]
 
 
 def trace_context(headers: Iterable[tuple[str, bytes]]) -> Headers:

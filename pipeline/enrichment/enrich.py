@@ -88,6 +88,8 @@ class Enrichment:
     matched: tuple[str, ...] = ()
     language_given: str | None = None
     language_detected: str | None = None
+    repeat_of: str | None = None
+    """The event id of the repair this one repeats (see pipeline.detection.repeats)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, unknowns left out: dates as ISO strings, amounts as decimal strings."""

@@ -9,8 +9,12 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.deadletters import headers_from_json
-from pipeline.triage import DEAD_LETTER_KEY_BYTES, DEAD_LETTER_VALUE_BYTES, Headers
+from pipeline.common.records import (
+    DEAD_LETTER_KEY_BYTES,
+    DEAD_LETTER_VALUE_BYTES,
+    Headers,
+    headers_from_json,
+)
 from pipeline.warehouse.tables import DeadLetterRow
 
 

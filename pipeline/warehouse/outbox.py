@@ -5,19 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.deadletters import headers_from_json
+from pipeline.common.records import Claimed, Outgoing, headers_from_json, headers_to_json
 from pipeline.warehouse.tables import OutboxRow
-from pipeline.warehouse.writer import Outgoing
 
 CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
-def claim(
-    session: Session, worker: str, now: datetime, limit: int = 500
-) -> list[tuple[int, Outgoing]]:
+def claim(session: Session, worker: str, now: datetime, limit: int = 500) -> list[Claimed]:
     """Claim up to ``limit`` pending messages in creation order; stale claims are taken over."""
     pending = (
         select(OutboxRow.id)
@@ -44,3 +41,30 @@ def forget(session: Session, ids: Sequence[int]) -> None:
     """Drop delivered messages: the state they announce lives in its own tables."""
     if ids:
         session.execute(delete(OutboxRow).where(OutboxRow.id.in_(list(ids))))
+
+
+def add(
+    session: Session, outgoing: Sequence[Outgoing], now: datetime, claimant: str | None = None
+) -> list[Claimed]:
+    """Store messages to publish after commit; claimed for ``claimant`` (and returned with their
+    ids, in order) when one is given, else left for any relay to claim."""
+    if not outgoing:
+        return []
+    table: Table = OutboxRow.__table__  # type: ignore[assignment]
+    rows = [
+        {
+            "topic": o.topic,
+            "key": o.key,
+            "value": o.value,
+            "headers": headers_to_json(o.headers),
+            "created_at": now,
+            "claimed_by": claimant,
+            "claimed_at": now if claimant else None,
+        }
+        for o in outgoing
+    ]
+    if claimant is None:
+        session.execute(table.insert(), rows)
+        return []
+    ids = session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(zip(ids, outgoing, strict=True))

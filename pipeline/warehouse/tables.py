@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -486,3 +487,7 @@ class CorrectiveActionRow(Base):
     campaign_id: Mapped[str | None] = mapped_column(Id)
     released_by: Mapped[str | None] = mapped_column(NameT)
     released_at: Mapped[datetime] = mapped_column(Ts, index=True)
+
+
+TABLES: dict[str, Table] = {m.__tablename__: m.__table__ for m in Base.__subclasses__()}  # type: ignore[misc]
+"""Every table by name."""

@@ -14,15 +14,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
 
 from pipeline.casebook import load_rules
-from pipeline.stages import CaseBookStage
-from pipeline.triage import Message, triage
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
+from pipeline.jobs.batch.handle import Steps
+from pipeline.jobs.batch.stages.casebook import CaseBookStage
 from pipeline.warehouse import tables as t
 from pipeline.warehouse.engine import session_factory
-from pipeline.warehouse.writer import write_batch
 from schemas.events import FAMILY_OF_TYPE, InboundEvent
 from schemas.keys import event_key
 from schemas.topics import Topics
-from tests.helpers import make, raw
+from tests.helpers import make, raw, write_batch
 
 T = TypeVar("T")
 TOPICS = Topics()
@@ -299,10 +300,10 @@ def deliver(engine: Engine, stream: Sequence[Message], delivery: Delivery) -> No
         try:
             write_batch(
                 session,
-                triage(stream[start:end], TOPICS, T0),
+                decode_batch(stream[start:end], TOPICS, T0),
                 now=T0,
                 deadletter_topic=TOPICS.deadletter,
-                stages=[stage],
+                steps=Steps(after_archive=[stage]),
             )
             if commit:
                 session.commit()

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from pipeline.warehouse.tables import TABLES
 from pipeline.warehouse.upsert import add_counts, insert_ignore, insert_new, upsert
-from pipeline.warehouse.writer import TABLES
 from tests.conftest import both_warehouses
 
 AT = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))

@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from consumers.ops import set_state_gauges
+from pipeline.bootstrap import build_steps
 from pipeline.common import metrics
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
 from pipeline.reports.voice import case_book
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
-from pipeline.triage import Message
 from pipeline.warehouse import tables as t
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import make_engine, session_factory
@@ -43,8 +43,12 @@ def simulated_warehouse(path: Path, idle: frozenset[str] = frozenset()) -> Engin
     topics = Topics()
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    enrich, stages = build_stages(Settings(detection_interval_s=3600))
-    processor = BatchProcessor(engine=engine, topics=topics, enrich=enrich, stages=stages)
+    steps = build_steps(Settings(detection_interval_s=3600))
+    processor = BatchProcessor(
+        engine=engine,
+        topics=topics,
+        steps=steps,
+    )
     batch: list[Message] = []
     for offset, event in enumerate(simulate(SimulationConfig(**WORLD, idle_dealers=idle))):
         family = FAMILY_OF_TYPE[event.event_type]

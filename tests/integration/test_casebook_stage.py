@@ -8,22 +8,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
-from pipeline.stages import build_stages
-from pipeline.triage import Message, triage
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
+from pipeline.jobs.batch.handle import Steps
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import CaseRow, CaseTimelineRow, FollowUpRow, OutboxRow
-from pipeline.warehouse.writer import write_batch
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import CUSTOMER, PRODUCT, make, raw, ticket_opened
+from tests.helpers import CUSTOMER, PRODUCT, make, raw, ticket_opened, write_batch
 
 TOPICS = Topics()
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _write(engine: Engine, events: list, offset: int) -> None:
-    _, stages = build_stages(Settings(detection_interval_s=0))
+    steps = Steps(after_archive=build_steps(Settings(detection_interval_s=0)).after_archive)
     messages = [
         Message(TOPICS.name(family), 0, offset + i, b"SN-1", raw(e))
         for i, (family, e) in enumerate(events)
@@ -31,10 +32,10 @@ def _write(engine: Engine, events: list, offset: int) -> None:
     with session_factory(engine).begin() as session:
         write_batch(
             session,
-            triage(messages, TOPICS, T0),
+            decode_batch(messages, TOPICS, T0),
             now=T0,
             deadletter_topic=TOPICS.deadletter,
-            stages=stages,
+            steps=steps,
         )
 
 
@@ -120,7 +121,7 @@ def test_an_unconfirmed_case_past_its_sla_is_escalated_once(warehouse: Engine) -
 
 @both_warehouses()
 def test_archived_events_are_enriched_and_repeat_repairs_linked(warehouse: Engine) -> None:
-    enrich, stages = build_stages(Settings(detection_interval_s=0))
+    steps = build_steps(Settings(detection_interval_s=0))
     sold = make(
         "unit.sold",
         20,
@@ -168,11 +169,10 @@ def test_archived_events_are_enriched_and_repeat_repairs_linked(warehouse: Engin
         with factory.begin() as session:
             write_batch(
                 session,
-                triage(batch, TOPICS, T0),
+                decode_batch(batch, TOPICS, T0),
                 now=T0,
                 deadletter_topic=TOPICS.deadletter,
-                enrich=enrich,
-                stages=stages,
+                steps=steps,
             )
     with factory() as session:
         from pipeline.warehouse.tables import ArchivedEvent, RepairRow

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
-from pipeline.deadletters import headers_from_json
-from pipeline.service import BatchProcessor
-from pipeline.triage import Message
+from pipeline.common.records import Message, headers_from_json
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.queries import table_counts
 from pipeline.warehouse.tables import ArchivedEvent, OutboxRow

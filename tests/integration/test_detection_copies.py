@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
-from pipeline.stages import build_stages
-from pipeline.triage import Message, triage
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import ComplaintRow, SignatureCountRow
-from pipeline.warehouse.writer import write_batch
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import raw
+from tests.helpers import raw, write_batch
 from tests.unit.detection.detection_factories import at, complaint
 
 TOPICS = Topics()
@@ -26,7 +26,7 @@ def _archive(engine: Engine, batch: int) -> None:
         complaint("ENGINE", text=TEXT + ("" if i % 2 else "！！"), complaint_id=f"C{i}", day=i)
         for i in range(6)
     ] + [complaint("BRAKES", text=OTHER, complaint_id="B1", day=2)]
-    enrich, stages = build_stages(Settings())
+    steps = build_steps(Settings())
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]
         messages = [
@@ -35,11 +35,10 @@ def _archive(engine: Engine, batch: int) -> None:
         with session_factory(engine).begin() as session:
             write_batch(
                 session,
-                triage(messages, TOPICS, at(10)),
+                decode_batch(messages, TOPICS, at(10)),
                 now=at(10),
                 deadletter_topic=TOPICS.deadletter,
-                enrich=enrich,
-                stages=stages,
+                steps=steps,
             )
 
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from pipeline.bootstrap import build_detector, build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
 from pipeline.detection import Signature
-from pipeline.detector import DetectionRunner
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.detector import DetectionRunner
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import DefectFlagRow, UnitsSoldRow
@@ -33,8 +33,8 @@ evaluate_module = importlib.import_module("pipeline.detection.evaluate")
 
 def _archive(engine: Engine, events: list[Any]) -> DetectionRunner:
     settings = Settings()
-    enrich, stages = build_stages(settings)
-    processor = BatchProcessor(engine, TOPICS, lambda: NOW, stages, enrich)
+    steps = build_steps(settings)
+    processor = BatchProcessor(engine, TOPICS, steps, clock=lambda: NOW)
     processor.process([Message(TOPICS.feedback, 0, i, b"k", raw(e)) for i, e in enumerate(events)])
     return DetectionRunner(engine, build_detector(settings), clock=lambda: NOW)
 
@@ -58,7 +58,7 @@ def test_a_signature_that_fails_is_set_aside_and_the_others_are_still_flagged(
     monkeypatch.setattr(evaluate_module, "_without_base", poisoned)
     runner = _archive(warehouse, complaint_stream())
 
-    with caplog.at_level(logging.WARNING, logger="pipeline.detector"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.jobs.detector"):
         outcome = runner.run()
 
     assert outcome.stats["signatures_failed"] == 1

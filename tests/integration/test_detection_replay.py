@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from pipeline.bootstrap import build_detector, build_steps
 from pipeline.common.config import Settings
-from pipeline.detector import DetectionRunner
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.detector import DetectionRunner
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.tables import DefectFlagRow, OutboxRow
@@ -82,9 +82,9 @@ def run(
     """Archive in batches of the given sizes (cycled), with ``rounds[i % len]`` detector rounds
     after batch i, then rounds until one has nothing to judge; the flags and flag messages."""
     settings_ = Settings()
-    enrich, stages = build_stages(settings_)
+    steps = build_steps(settings_)
     with fresh_warehouse(kind) as engine:
-        processor = BatchProcessor(engine, TOPICS, lambda: NOW, stages, enrich)
+        processor = BatchProcessor(engine, TOPICS, steps, clock=lambda: NOW)
         detector = DetectionRunner(engine, build_detector(settings_), clock=lambda: NOW)
         position, i = 0, 0
         while position < len(events):

@@ -9,19 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from pipeline.bootstrap import build_detector, build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
 from pipeline.detection import Signature
-from pipeline.detector import DetectionRunner
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message, triage
+from pipeline.jobs.batch.decode import decode_batch
+from pipeline.jobs.detector import DetectionRunner
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.tables import DefectFlagRow, OutboxRow
-from pipeline.warehouse.writer import write_batch
 from schemas.events import InboundEvent
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
 from tests.e2e.streams import complaint_stream
-from tests.helpers import raw
+from tests.helpers import raw, write_batch
 
 TOPICS = Topics()
 T0 = datetime(2023, 1, 2, tzinfo=UTC)
@@ -30,7 +30,7 @@ T0 = datetime(2023, 1, 2, tzinfo=UTC)
 def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:
     """Archive in batches of ``batch``, with a detector round after each (a busy detector)."""
     settings = Settings()
-    enrich, stages = build_stages(settings)
+    steps = build_steps(settings)
     detector = DetectionRunner(engine, build_detector(settings), clock=lambda: T0)
     factory = session_factory(engine)
     for start in range(0, len(events), batch):
@@ -41,11 +41,10 @@ def _run(engine: Engine, events: list[InboundEvent], batch: int) -> None:
         with factory.begin() as session:
             write_batch(
                 session,
-                triage(messages, TOPICS, T0),
+                decode_batch(messages, TOPICS, T0),
                 now=T0,
                 deadletter_topic=TOPICS.deadletter,
-                enrich=enrich,
-                stages=stages,
+                steps=steps,
             )
         detector.run()
 

@@ -8,18 +8,18 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
 from pipeline.privacy import pseudonym
-from pipeline.stages import build_stages
-from pipeline.triage import Message, triage
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.erasure import export_customer
-from pipeline.warehouse.tables import ComplaintRow, FeedbackRow, FollowUpRow, OutboxRow
-from pipeline.warehouse.writer import TABLES, write_batch
+from pipeline.warehouse.tables import TABLES, ComplaintRow, FeedbackRow, FollowUpRow, OutboxRow
 from schemas.events import InboundEvent
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import PRODUCT, make, raw, ticket_opened
+from tests.helpers import PRODUCT, make, raw, ticket_opened, write_batch
 
 TOPICS = Topics()
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -136,7 +136,7 @@ def _erasure(n: int, at: datetime = T0 + timedelta(days=1)) -> tuple[str, Inboun
 
 
 def _write(engine: Engine, events: list[tuple[str, Any]], offset: int) -> None:
-    enrich, stages = build_stages(SETTINGS)
+    steps = build_steps(SETTINGS)
     messages = [
         Message(
             TOPICS.name(family),
@@ -150,11 +150,10 @@ def _write(engine: Engine, events: list[tuple[str, Any]], offset: int) -> None:
     with session_factory(engine).begin() as session:
         write_batch(
             session,
-            triage(messages, TOPICS, T0 + timedelta(days=30)),
+            decode_batch(messages, TOPICS, T0 + timedelta(days=30)),
             now=T0 + timedelta(days=2),
             deadletter_topic=TOPICS.deadletter,
-            enrich=enrich,
-            stages=stages,
+            steps=steps,
         )
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consumers.handoff import by_lane
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
-from pipeline.triage import Message
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.queries import table_counts
@@ -47,8 +47,12 @@ def _stream(n: int) -> list[Message]:
 
 
 def _processor(engine: Engine) -> BatchProcessor:
-    enrich, stages = build_stages(Settings())
-    return BatchProcessor(engine=engine, topics=TOPICS, enrich=enrich, stages=stages)
+    steps = build_steps(Settings())
+    return BatchProcessor(
+        engine=engine,
+        topics=TOPICS,
+        steps=steps,
+    )
 
 
 def _write(engine: Engine, messages: Sequence[Message], lanes: int) -> None:

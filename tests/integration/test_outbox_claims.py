@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from pipeline.service import BatchProcessor
-from pipeline.triage import Message
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.outbox import CLAIM_TIMEOUT
 from pipeline.warehouse.tables import OutboxRow

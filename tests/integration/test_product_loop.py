@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
 from pipeline.detection import FlagEpisode, Signature
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.loop_read import read_corrective_actions, read_product_loop
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
-from pipeline.triage import Message
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
@@ -136,8 +136,12 @@ FLAGS = {
 
 def process(engine: Engine, events: list[InboundEvent], batch: int) -> None:
     topics = Topics()
-    enrich, stages = build_stages(Settings(detection_interval_s=3600))
-    processor = BatchProcessor(engine=engine, topics=topics, enrich=enrich, stages=stages)
+    steps = build_steps(Settings(detection_interval_s=3600))
+    processor = BatchProcessor(
+        engine=engine,
+        topics=topics,
+        steps=steps,
+    )
     messages = [
         Message(topics.name(FAMILY_OF_TYPE[e.event_type]), 0, i, event_key(e), encode(e))
         for i, e in enumerate(events)

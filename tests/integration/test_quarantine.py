@@ -12,13 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
 
-from pipeline.quarantine import WarehouseUnreachable
-from pipeline.service import BatchProcessor
-from pipeline.triage import Message
+from pipeline.common.records import Message
+from pipeline.jobs.batch.handle import Steps
+from pipeline.jobs.batch.model import Batch
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.batch.quarantine import WarehouseUnreachable
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.queries import table_counts
 from pipeline.warehouse.tables import ArchivedEvent, DeadLetterRow
-from pipeline.warehouse.writer import BatchContext
+from pipeline.warehouse.unit_of_work import SqlUnitOfWork
 from schemas.codec import encode_batch
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
@@ -35,14 +37,15 @@ class FailsOn:
     def __init__(self, python: set[str] = frozenset(), sql: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.python, self.sql = set(python), set(sql)
 
-    def __call__(self, ctx: BatchContext) -> None:
-        for item in ctx.new:
+    def __call__(self, batch: Batch) -> None:
+        for item in batch.new:
             eid = item.event.id_text
             if eid in self.python:
                 raise ValueError(f"cannot take {eid}")
             if eid in self.sql:
                 # A NOT NULL column left empty: an error raised by the database itself.
-                ctx.session.execute(
+                assert isinstance(batch.uow, SqlUnitOfWork)
+                batch.uow.session.execute(
                     text("INSERT INTO pipeline_state (name, value) VALUES (NULL, NULL)")
                 )
 
@@ -55,7 +58,9 @@ def _messages(ids: Sequence[int], first_offset: int = 0) -> list[Message]:
 
 
 def _processor(engine: Engine, stage: FailsOn) -> BatchProcessor:
-    return BatchProcessor(engine=engine, topics=TOPICS, clock=lambda: NOW, stages=[stage])
+    return BatchProcessor(
+        engine=engine, topics=TOPICS, steps=Steps(after_archive=[stage]), clock=lambda: NOW
+    )
 
 
 def _archived(engine: Engine) -> set[str]:

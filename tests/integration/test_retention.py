@@ -7,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
 from pipeline.privacy import pseudonym
-from pipeline.stages import build_stages
-from pipeline.triage import Message, triage
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.retention import apply_retention
 from pipeline.warehouse.tables import ArchivedEvent, ComplaintRow, DeadLetterRow
-from pipeline.warehouse.writer import write_batch
 from schemas.events import InboundEvent
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import CUSTOMER, PRODUCT, make
+from tests.helpers import CUSTOMER, PRODUCT, make, write_batch
 
 TOPICS = Topics()
 SETTINGS = Settings(detection_interval_s=0)
@@ -42,7 +42,7 @@ def _complaint(n: int, at: datetime) -> InboundEvent:
 
 
 def _write(engine: Engine, events: list[InboundEvent], received: datetime) -> None:
-    enrich, stages = build_stages(SETTINGS)
+    steps = build_steps(SETTINGS)
     messages = [Message(TOPICS.feedback, 0, e.event_id.int, b"SN-1", e.model_dump_json().encode())
                 for e in events]  # fmt: skip
     messages.append(
@@ -51,11 +51,10 @@ def _write(engine: Engine, events: list[InboundEvent], received: datetime) -> No
     with session_factory(engine).begin() as session:
         write_batch(
             session,
-            triage(messages, TOPICS, received),
+            decode_batch(messages, TOPICS, received),
             now=received,
             deadletter_topic=TOPICS.deadletter,
-            enrich=enrich,
-            stages=stages,
+            steps=steps,
         )
 
 

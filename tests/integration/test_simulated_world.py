@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.bootstrap import build_steps
 from pipeline.common.config import Settings
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_stages
-from pipeline.triage import Message
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.watermark import read_watermark
@@ -26,8 +26,12 @@ def test_franchised_dealers_fitting_non_genuine_parts_show_more_repeat_repairs(
     topics = Topics()
     engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
     upgrade(engine)
-    enrich, stages = build_stages(Settings(detection_interval_s=3600))
-    processor = BatchProcessor(engine=engine, topics=topics, enrich=enrich, stages=stages)
+    steps = build_steps(Settings(detection_interval_s=3600))
+    processor = BatchProcessor(
+        engine=engine,
+        topics=topics,
+        steps=steps,
+    )
     batch: list[Message] = []
     config = SimulationConfig(seed=3, days=110, rate=20, defects=0)
     for offset, event in enumerate(simulate(config)):

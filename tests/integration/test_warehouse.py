@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select, text
 
-from pipeline.triage import Message, triage
+from pipeline.common.records import Message
+from pipeline.jobs.batch.decode import decode_batch
+from pipeline.jobs.batch.model import BatchOutcome
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import SchemaOutOfDate, require_current
 from pipeline.warehouse.queries import table_counts
 from pipeline.warehouse.tables import DeadLetterRow, TicketRow
-from pipeline.warehouse.writer import BatchOutcome, write_batch
 from schemas.topics import Topics
 from tests.conftest import both_warehouses
-from tests.helpers import PRODUCT, make, raw, ticket_opened
+from tests.helpers import PRODUCT, make, raw, ticket_opened, write_batch
 
 TOPICS = Topics()
 NOW = datetime(2024, 3, 5, tzinfo=UTC)
@@ -28,7 +29,10 @@ def _write(engine: Engine, values: list[bytes], first_offset: int = 0) -> BatchO
     ]
     with session_factory(engine).begin() as session:
         return write_batch(
-            session, triage(messages, TOPICS, NOW), now=NOW, deadletter_topic=TOPICS.deadletter
+            session,
+            decode_batch(messages, TOPICS, NOW),
+            now=NOW,
+            deadletter_topic=TOPICS.deadletter,
         )
 
 

@@ -122,22 +122,25 @@ def test_profile_names_drop_install_paths_and_idle_waits_are_recognised() -> Non
         frame_key("/x/.venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py", "execute")
         == "sqlalchemy/engine/base.py:execute"
     )
-    assert frame_key("/work/main/pipeline/service.py", "process") == "pipeline/service.py:process"
+    assert (
+        frame_key("/work/main/pipeline/jobs/batch/processor.py", "process")
+        == "pipeline/jobs/batch/processor.py:process"
+    )
     assert is_idle("/usr/lib/python3.11/selectors.py", "select")
-    assert not is_idle("/work/main/pipeline/service.py", "process")
+    assert not is_idle("/work/main/pipeline/jobs/batch/processor.py", "process")
 
 
 def test_top_costs_rank_by_samples_and_leave_out_module_bodies_and_the_entry_chain() -> None:
     counts = {
-        "pipeline/service.py:process": 60,
-        "pipeline/stages.py:<module>": 90,
+        "pipeline/jobs/batch/processor.py:process": 60,
+        "pipeline/jobs/batch/stages/casebook.py:<module>": 90,
         "pipeline/cli/main.py:worker": 100,
         "pipeline/warehouse/writer.py:write_batch": 40,
         "sqlalchemy/engine/base.py:execute": 70,
     }
     ours = top_costs(counts, 100, n=2, prefixes=("pipeline/",))
     assert [(c.function, c.percent) for c in ours] == [
-        ("pipeline/service.py:process", 60.0),
+        ("pipeline/jobs/batch/processor.py:process", 60.0),
         ("pipeline/warehouse/writer.py:write_batch", 40.0),
     ]
     assert top_costs(counts, 0) == []

@@ -13,7 +13,7 @@ import pytest
 from consumers.crash import log_crash
 from pipeline.common.config import Settings
 from pipeline.common.logs import logging_config
-from pipeline.triage import Message
+from pipeline.common.records import Message
 
 
 def _message(topic: str, partition: int, offset: int) -> Message:

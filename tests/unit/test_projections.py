@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from pipeline.projections import fold_tickets
+from pipeline.jobs.batch.projections import fold_tickets
 from tests.helpers import PRODUCT, make, ticket_opened
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.common.records import Message
 from pipeline.common.tracing import cause_of, log_fields, log_traced, trace_context, traced_inputs
-from pipeline.triage import Message, triage
+from pipeline.jobs.batch.decode import decode_batch
 from schemas.cloudevents import binary_headers, with_source
 from schemas.outputs import FollowUpScheduled
 from schemas.topics import Topics
@@ -56,7 +57,7 @@ def _accepted(ticket_id: str, parent: bytes | None, offset: int) -> Message:
 
 def test_an_output_carries_the_trace_of_the_latest_traced_input_naming_it() -> None:
     other = b"00-11111111111111111111111111111111-2222222222222222-01"
-    batch = triage(
+    batch = decode_batch(
         [_accepted("T-1", PARENT, 1), _accepted("T-2", other, 2), _accepted("T-1", None, 3)],
         TOPICS,
         NOW,
@@ -93,7 +94,7 @@ def test_the_worker_logs_what_became_of_a_traced_input_with_its_trace(
 ) -> None:
     traced = Message(TOPICS.tickets, 0, 7, b"k", b"{oops", headers=(("traceparent", PARENT),))
     untraced = Message(TOPICS.tickets, 0, 8, b"k", b"{oops")
-    batch = triage([traced, untraced, _accepted("T-1", PARENT, 9)], TOPICS, NOW)
+    batch = decode_batch([traced, untraced, _accepted("T-1", PARENT, 9)], TOPICS, NOW)
     logger = logging.getLogger("test.tracing")
     with caplog.at_level(logging.DEBUG, logger="test.tracing"):
         log_traced(logger, batch)

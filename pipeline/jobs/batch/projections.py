@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from pipeline.enrichment import Enrichment
+from pipeline.jobs.batch.ports import Row, Rows
 from schemas.events import InboundEvent
 from schemas.feedback import (
     CommentPosted,
@@ -27,9 +28,6 @@ from schemas.reference import (
 from schemas.repairs import RepairCompleted
 from schemas.tickets import TicketEvent, TicketOpened
 
-Row = dict[str, Any]
-Rows = dict[str, list[Row]]
-
 TICKET_STATUS = {
     "ticket.opened": "open",
     "ticket.assigned": "assigned",
@@ -43,7 +41,7 @@ TICKET_STATUS = {
 _RANK = {"open": 0, "assigned": 1, "escalated": 2, "reopened": 3, "resolved": 4, "closed": 5}
 
 
-def project(event: InboundEvent, enrichment: Mapping[str, Any], out: Rows) -> None:
+def project(event: InboundEvent, enrichment: Enrichment | None, out: Rows) -> None:
     """Append the rows one new event contributes to ``out`` (table name -> rows)."""
     handler = _HANDLERS.get(type(event))
     if handler is not None:
@@ -78,11 +76,11 @@ def _customer(c: Any, at: datetime) -> Row:
     }
 
 
-def _ticket_opened(e: TicketOpened, _en: Mapping[str, Any], out: Rows) -> None:
+def _ticket_opened(e: TicketOpened, _en: Enrichment | None, out: Rows) -> None:
     out["customers"].append(_customer(e.customer, e.occurred_at))
 
 
-def _repair(e: RepairCompleted, en: Mapping[str, Any], out: Rows) -> None:
+def _repair(e: RepairCompleted, en: Enrichment | None, out: Rows) -> None:
     eid = e.id_text
     genuine = sum(p.quantity for p in e.parts if p.genuine)
     other = sum(p.quantity for p in e.parts if not p.genuine)
@@ -98,15 +96,15 @@ def _repair(e: RepairCompleted, en: Mapping[str, Any], out: Rows) -> None:
             "technician_id": e.technician_id,
             "component": e.component,
             "failure_code": e.failure_code,
-            "failure_mode": e.failure_mode or en.get("failure_mode"),
+            "failure_mode": e.failure_mode or (en.failure_mode if en else None),
             "outcome": e.outcome,
             "labour_hours": e.labour_hours,
-            "cost_reporting": _decimal(en.get("total_cost")),
+            "cost_reporting": (en.total_cost if en else None),
             "genuine_parts": genuine,
             "non_genuine_parts": other,
-            "warranty_status": en.get("warranty_status"),
-            "months_in_service": en.get("months_in_service"),
-            "repeat_of": en.get("repeat_of"),
+            "warranty_status": (en.warranty_status if en else None),
+            "months_in_service": (en.months_in_service if en else None),
+            "repeat_of": (en.repeat_of if en else None),
             "occurred_at": e.occurred_at,
         }
     )
@@ -148,7 +146,7 @@ def _feedback_row(e: Any, kind: str, **values: Any) -> Row:
     return row
 
 
-def _survey(e: SurveyAnswered, _en: Mapping[str, Any], out: Rows) -> None:
+def _survey(e: SurveyAnswered, _en: Enrichment | None, out: Rows) -> None:
     out["customers"].append(_customer(e.customer, e.occurred_at))
     out["feedback"].append(
         _feedback_row(
@@ -167,7 +165,7 @@ def _survey(e: SurveyAnswered, _en: Mapping[str, Any], out: Rows) -> None:
     )
 
 
-def _call(e: FollowUpCallMade, _en: Mapping[str, Any], out: Rows) -> None:
+def _call(e: FollowUpCallMade, _en: Enrichment | None, out: Rows) -> None:
     out["feedback"].append(
         _feedback_row(
             e,
@@ -185,7 +183,7 @@ def _call(e: FollowUpCallMade, _en: Mapping[str, Any], out: Rows) -> None:
     )
 
 
-def _comment(e: CommentPosted, _en: Mapping[str, Any], out: Rows) -> None:
+def _comment(e: CommentPosted, _en: Enrichment | None, out: Rows) -> None:
     out["customers"].append(_customer(e.customer, e.occurred_at))
     out["feedback"].append(
         _feedback_row(
@@ -199,7 +197,7 @@ def _comment(e: CommentPosted, _en: Mapping[str, Any], out: Rows) -> None:
     )
 
 
-def _complaint(e: ComplaintFiled, en: Mapping[str, Any], out: Rows) -> None:
+def _complaint(e: ComplaintFiled, en: Enrichment | None, out: Rows) -> None:
     if e.customer is not None:
         out["customers"].append(_customer(e.customer, e.occurred_at))
     out["complaints"].append(
@@ -211,26 +209,26 @@ def _complaint(e: ComplaintFiled, en: Mapping[str, Any], out: Rows) -> None:
             "market": e.market,
             "dealer_id": e.dealer_id,
             "component": e.component,
-            "component_inferred": en.get("component_inferred"),
-            "failure_mode": en.get("failure_mode"),
+            "component_inferred": (en.component_inferred if en else None),
+            "failure_mode": (en.failure_mode if en else None),
             "crash": e.crash,
             "fire": e.fire,
             "injuries": e.injuries,
             "deaths": e.deaths,
             "text": e.text,
-            "language": e.language or en.get("language_detected"),
+            "language": e.language or (en.language_detected if en else None),
             "occurred_at": e.occurred_at,
         }
     )
 
 
-def _complaint_update(e: ComplaintUpdated, _en: Mapping[str, Any], out: Rows) -> None:
+def _complaint_update(e: ComplaintUpdated, _en: Enrichment | None, out: Rows) -> None:
     out["feedback"].append(
         _feedback_row(e, "complaint_update", complaint_id=e.complaint_id, text=e.note)
     )
 
 
-def _confirmation(e: ComplaintResolutionConfirmed, _en: Mapping[str, Any], out: Rows) -> None:
+def _confirmation(e: ComplaintResolutionConfirmed, _en: Enrichment | None, out: Rows) -> None:
     out["feedback"].append(
         _feedback_row(
             e,
@@ -243,13 +241,13 @@ def _confirmation(e: ComplaintResolutionConfirmed, _en: Mapping[str, Any], out: 
     )
 
 
-def _model(e: ProductModelRegistered, _en: Mapping[str, Any], out: Rows) -> None:
+def _model(e: ProductModelRegistered, _en: Enrichment | None, out: Rows) -> None:
     key = {"brand": e.brand, "model": e.model, "variant": e.variant or ""}
     out["product_models"].append({**key, "category": e.category, "registered_at": e.occurred_at})
     out["product_components"].extend({**key, "code": c.code, "name": c.name} for c in e.components)
 
 
-def _dealer(e: DealerRegistered, en: Mapping[str, Any], out: Rows) -> None:
+def _dealer(e: DealerRegistered, en: Enrichment | None, out: Rows) -> None:
     out["dealers"].append(
         {
             "dealer_id": e.dealer_id,
@@ -257,12 +255,12 @@ def _dealer(e: DealerRegistered, en: Mapping[str, Any], out: Rows) -> None:
             "country": e.country,
             "ownership": e.ownership,
             "group": e.group,
-            "region": en.get("region"),
+            "region": (en.region if en else None),
         }
     )
 
 
-def _units_sold(e: UnitsSold, _en: Mapping[str, Any], out: Rows) -> None:
+def _units_sold(e: UnitsSold, _en: Enrichment | None, out: Rows) -> None:
     out["units_sold"].append(
         {
             "brand": e.brand,
@@ -276,7 +274,7 @@ def _units_sold(e: UnitsSold, _en: Mapping[str, Any], out: Rows) -> None:
     )
 
 
-def _unit_sold(e: UnitSold, _en: Mapping[str, Any], out: Rows) -> None:
+def _unit_sold(e: UnitSold, _en: Enrichment | None, out: Rows) -> None:
     if e.customer is not None:
         out["customers"].append(_customer(e.customer, e.occurred_at))
     out["units"].append(
@@ -291,7 +289,7 @@ def _unit_sold(e: UnitSold, _en: Mapping[str, Any], out: Rows) -> None:
     )
 
 
-def _recall(e: RecallAnnounced, _en: Mapping[str, Any], out: Rows) -> None:
+def _recall(e: RecallAnnounced, _en: Enrichment | None, out: Rows) -> None:
     out["recalls"].append(
         {
             "event_id": e.id_text,
@@ -385,10 +383,6 @@ def _empty_ticket(event: TicketEvent) -> Row:
         "rating": None,
         "reopen_count": 0,
     }
-
-
-def _decimal(value: Any) -> Decimal | None:
-    return Decimal(value) if value is not None else None
 
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:

@@ -1,29 +1,25 @@
-"""The batch processor: triage, then one warehouse transaction with every stage. No Kafka here."""
+"""The batch processor: decode, then one warehouse transaction with every step. No Kafka here."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.common.clock import Clock, wall_clock
+from pipeline.common.records import Message
 from pipeline.common.tracing import log_traced
-from pipeline.quarantine import Quarantine, merge
-from pipeline.triage import Message, Triaged, triage
-from pipeline.warehouse import outbox, queries
+from pipeline.jobs.batch.decode import Triaged, decode_batch
+from pipeline.jobs.batch.handle import Steps, handle_batch
+from pipeline.jobs.batch.model import BatchOutcome
+from pipeline.jobs.batch.quarantine import Quarantine, merge
 from pipeline.warehouse.engine import session_factory
-from pipeline.warehouse.writer import (
-    BatchContext,
-    BatchOutcome,
-    Outgoing,
-    Stage,
-    write_batch,
-)
+from pipeline.warehouse.operations import WarehouseOps
+from pipeline.warehouse.unit_of_work import SqlUnitOfWork
 from schemas.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -35,15 +31,16 @@ class BatchProcessor:
 
     engine: Engine
     topics: Topics
+    steps: Steps = field(default_factory=Steps)
     clock: Clock = wall_clock
-    stages: Sequence[Stage] = ()
-    enrich: Callable[[BatchContext], None] | None = None
     max_future: timedelta | None = None
-    """How far past the clock an event may be dated (None: no limit); see triage."""
+    """How far past the clock an event may be dated (None: no limit); see decode_batch."""
     _sessions: sessionmaker[Session] = field(init=False)
+    _ops: WarehouseOps = field(init=False)
 
     def __post_init__(self) -> None:
         self._sessions = session_factory(self.engine)
+        self._ops = WarehouseOps(self.engine, self.clock)
 
     def process(
         self,
@@ -62,51 +59,23 @@ class BatchProcessor:
         parts already written are skipped as duplicates.
         """
         now = self.clock()
-        batch = triage(messages, self.topics, now, self.max_future)
+        batch = decode_batch(messages, self.topics, now, self.max_future)
         log_traced(log, batch)
         forget = list(delivered)
 
         def write(part: Triaged) -> BatchOutcome:
             with self._sessions.begin() as session:
-                outbox.forget(session, forget)
-                outcome = write_batch(
-                    session,
+                uow = SqlUnitOfWork(session)
+                uow.outbox.forget(forget)
+                outcome = handle_batch(
+                    uow,
                     part,
+                    self.steps,
                     now=now,
                     deadletter_topic=self.topics.deadletter,
-                    enrich=self.enrich,
-                    stages=self.stages,
                     claimant=claimant,
                 )
             forget.clear()  # the first part that commits forgets them
             return outcome
 
-        return merge(Quarantine(write, self.reachable, now).run(batch))
-
-    def gauges(self) -> dict[str, object]:
-        with self._sessions() as session:
-            return queries.state_gauges(session)
-
-    def claim_outbox(self, worker: str, limit: int = 500) -> list[tuple[int, Outgoing]]:
-        with self._sessions.begin() as session:
-            return outbox.claim(session, worker, self.clock(), limit)
-
-    def forget_outbox(self, ids: Sequence[int]) -> None:
-        with self._sessions.begin() as session:
-            outbox.forget(session, ids)
-
-    def ping(self) -> None:
-        """Raise if the warehouse cannot be reached."""
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
-    def reachable(self) -> bool:
-        """Whether the warehouse answers a trivial statement now."""
-        try:
-            self.ping()
-        except SQLAlchemyError:
-            return False
-        return True
-
-
-__all__ = ["BatchContext", "BatchOutcome", "BatchProcessor"]
+        return merge(Quarantine(write, self._ops.reachable, now).run(batch))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.warehouse.upsert import insert_ignore
-from pipeline.warehouse.writer import TABLES, BatchContext
+from pipeline.jobs.batch.model import Batch
 from schemas.product import CorrectiveActionReleased, FlagTriaged
 
 
@@ -15,20 +14,19 @@ class ProductLoopStage:
     """One row per event (a replay or a duplicate adds nothing); what a flag's standing is, is
     worked out when it is read (pipeline.loop), from every decision and action stored."""
 
-    def __call__(self, ctx: BatchContext) -> None:
+    def __call__(self, batch: Batch) -> None:
         decisions: list[dict[str, Any]] = []
         actions: list[dict[str, Any]] = []
-        for accepted in ctx.new:
+        for accepted in batch.new:
             event = accepted.event
             if isinstance(event, FlagTriaged):
                 decisions.append(decision_row(event))
             elif isinstance(event, CorrectiveActionReleased):
                 actions.append(action_row(event))
-        insert_ignore(ctx.session, TABLES["flag_decisions"], decisions)
-        insert_ignore(ctx.session, TABLES["corrective_actions"], actions)
         if decisions or actions:
-            ctx.stats["flag_decisions"] = len(decisions)
-            ctx.stats["corrective_actions"] = len(actions)
+            batch.uow.archive.add_rows({"flag_decisions": decisions, "corrective_actions": actions})
+            batch.stats.flag_decisions += len(decisions)
+            batch.stats.corrective_actions += len(actions)
 
 
 def decision_row(e: FlagTriaged) -> dict[str, Any]:

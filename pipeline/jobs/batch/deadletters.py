@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Final
 
-from pipeline.triage import DeadLettered, Headers
+from pipeline.common.records import Headers
+from pipeline.jobs.batch.decode import DeadLettered
 from schemas.cloudevents import binary_headers, is_envelope_header
 
 CONNECTOR_NAME: Final = "aftersales-worker"
@@ -43,15 +42,3 @@ def connect_headers(dead: DeadLettered) -> Headers:
         if not name.startswith(_PREFIX) and not is_envelope_header(name)
     )
     return envelope + own + kept
-
-
-def headers_to_json(headers: Iterable[tuple[str, bytes]]) -> list[list[str]] | None:
-    """Headers as JSON a warehouse column holds (values base64: they are bytes on the wire)."""
-    rows = [[name, base64.b64encode(value or b"").decode()] for name, value in headers]
-    return rows or None
-
-
-def headers_from_json(stored: Sequence[Sequence[Any]] | None) -> Headers:
-    if not stored:
-        return ()
-    return tuple((str(name), base64.b64decode(value)) for name, value in stored)

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.deadletters import connect_headers, headers_from_json, headers_to_json
-from pipeline.triage import (
+from pipeline.common.records import (
     DEAD_LETTER_KEY_BYTES,
     DEAD_LETTER_VALUE_BYTES,
     Message,
-    storable_text,
-    triage,
+    headers_from_json,
+    headers_to_json,
 )
+from pipeline.jobs.batch.deadletters import connect_headers
+from pipeline.jobs.batch.decode import decode_batch, storable_text
 from schemas.codec import encode_batch
 from schemas.topics import Topics
 from tests.helpers import raw, ticket_opened
@@ -30,7 +31,7 @@ def _message(value: bytes | None, key: bytes | None = b"SN-1", **kw: object) -> 
 
 def test_an_event_dated_past_the_allowed_skew_is_a_dead_letter_with_its_reason() -> None:
     ahead = ticket_opened(1, at=NOW + timedelta(days=2))
-    batch = triage([_message(raw(ahead))], TOPICS, NOW, max_future=timedelta(days=1))
+    batch = decode_batch([_message(raw(ahead))], TOPICS, NOW, max_future=timedelta(days=1))
     assert batch.accepted == []
     (dead,) = batch.dead
     assert dead.record.reason == "future_event_time"
@@ -39,20 +40,22 @@ def test_an_event_dated_past_the_allowed_skew_is_a_dead_letter_with_its_reason()
 
 def test_an_event_within_the_skew_is_accepted_and_no_skew_means_no_limit() -> None:
     ahead = ticket_opened(1, at=NOW + timedelta(hours=23))
-    assert triage([_message(raw(ahead))], TOPICS, NOW, max_future=timedelta(days=1)).accepted
+    assert decode_batch([_message(raw(ahead))], TOPICS, NOW, max_future=timedelta(days=1)).accepted
     far = ticket_opened(2, at=NOW + timedelta(days=400))
-    assert triage([_message(raw(far))], TOPICS, NOW).accepted
+    assert decode_batch([_message(raw(far))], TOPICS, NOW).accepted
 
 
 def test_one_event_ahead_in_a_batch_message_is_set_aside_alone_with_its_index() -> None:
     events = [ticket_opened(1), ticket_opened(2, at=NOW + timedelta(days=9)), ticket_opened(3)]
-    batch = triage([_message(encode_batch(events))], TOPICS, NOW, max_future=timedelta(days=1))
+    batch = decode_batch(
+        [_message(encode_batch(events))], TOPICS, NOW, max_future=timedelta(days=1)
+    )
     assert [a.item_index for a in batch.accepted] == [0, 2]
     assert [d.record.item_index for d in batch.dead] == [1]
 
 
 def test_an_oversize_key_is_cut_and_flagged_so_the_dead_letter_fits_its_topic() -> None:
-    (dead,) = triage([_message(b"{", key=b"K" * 700_000)], TOPICS, NOW).dead
+    (dead,) = decode_batch([_message(b"{", key=b"K" * 700_000)], TOPICS, NOW).dead
     assert dead.record.key_truncated
     assert dead.record.key_size == 700_000
     assert len(base64.b64decode(dead.record.key_b64 or "")) == DEAD_LETTER_KEY_BYTES
@@ -62,7 +65,7 @@ def test_an_oversize_key_is_cut_and_flagged_so_the_dead_letter_fits_its_topic() 
 
 def test_the_warehouse_keeps_no_more_of_a_value_than_the_dead_letter_topic() -> None:
     big = b"x" * (DEAD_LETTER_VALUE_BYTES * 3)
-    (dead,) = triage([_message(big)], TOPICS, NOW).dead
+    (dead,) = decode_batch([_message(big)], TOPICS, NOW).dead
     assert dead.value is not None
     assert len(dead.value) == DEAD_LETTER_VALUE_BYTES
     assert dead.record.value_truncated
@@ -71,7 +74,7 @@ def test_the_warehouse_keeps_no_more_of_a_value_than_the_dead_letter_topic() -> 
 
 def test_dead_letters_carry_connect_error_headers_and_the_original_headers() -> None:
     trace = ("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-    (dead,) = triage([_message(b"{oops", headers=(trace,))], TOPICS, NOW).dead
+    (dead,) = decode_batch([_message(b"{oops", headers=(trace,))], TOPICS, NOW).dead
     headers = dict(connect_headers(dead))
     assert headers["__connect.errors.topic"] == TOPICS.tickets.encode()
     assert headers["__connect.errors.partition"] == b"3"
@@ -91,7 +94,7 @@ def test_a_dead_letter_is_a_cloudevent_of_its_own_and_the_warehouse_keeps_the_or
         ("content-type", b"application/json"),
         ("x-tenant", b"acme"),
     )
-    (dead,) = triage([_message(b"{oops", headers=original)], TOPICS, NOW).dead
+    (dead,) = decode_batch([_message(b"{oops", headers=original)], TOPICS, NOW).dead
     sent = connect_headers(dead)
     names = [name for name, _ in sent]
     assert len(names) == len(set(names)), "no header may be sent twice"
@@ -115,7 +118,7 @@ def test_every_message_is_accepted_or_a_dead_letter_whose_text_any_database_stor
     value: bytes, key: bytes | None, topic: str
 ) -> None:
     message = Message(topic, 0, 7, key, value)
-    batch = triage([message], TOPICS, NOW, max_future=timedelta(days=1))
+    batch = decode_batch([message], TOPICS, NOW, max_future=timedelta(days=1))
     assert batch.accepted or batch.dead
     for dead in batch.dead:
         for text in (dead.record.error, dead.record.topic, dead.record.reason):

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import detection
 from pipeline.common.clock import Clock, wall_clock
+from pipeline.common.records import Claimed, Outgoing, event_message
 from pipeline.detection import DetectionParams
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import dialect_name, session_factory
+from pipeline.warehouse.outbox import add as write_outbox
 from pipeline.warehouse.tables import UnitsSoldRow
 from pipeline.warehouse.watermark import read_watermark
-from pipeline.warehouse.writer import Claimed, Outgoing, event_message, write_outbox
 from schemas.outputs import DefectFlagChanged
 
 log = logging.getLogger(__name__)

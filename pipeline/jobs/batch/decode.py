@@ -9,36 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+from pipeline.common.records import (
+    DEAD_LETTER_KEY_BYTES,
+    DEAD_LETTER_VALUE_BYTES,
+    Headers,
+    Message,
+)
 from schemas.codec import Rejected, decode
 from schemas.events import InboundEvent
 from schemas.outputs import DeadLetter
 from schemas.topics import Topics
 
-DEAD_LETTER_VALUE_BYTES = 256 * 1024
-"""Original bytes a dead letter keeps, on its topic and in the warehouse alike."""
-DEAD_LETTER_KEY_BYTES = 4 * 1024
-"""Original key bytes a dead letter keeps: a key is an id, and the message must fit the topic."""
 _MAX_ERROR_CHARS = 8000
 
 FUTURE_EVENT_TIME: Final = "future_event_time"
 """occurred_at lies further past the worker's clock than the allowed skew."""
 UNPROCESSABLE: Final = "unprocessable"
 """A valid event that a stage or the warehouse could not take (the error says why)."""
-
-Headers = tuple[tuple[str, bytes], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One Kafka record as the processors see it, whatever client delivered it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int | None = None
-    headers: Headers = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +55,7 @@ class Triaged:
     dead: list[DeadLettered]
 
 
-def triage(
+def decode_batch(
     messages: Iterable[Message],
     topics: Topics,
     received_at: datetime,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pipeline.common.tracing import trace_context
+from pipeline.jobs.batch.decode import Accepted
+from pipeline.jobs.batch.model import Batch, event_message
 from pipeline.privacy import erase_event, is_pseudonym, pseudonym
-from pipeline.triage import Accepted
-from pipeline.warehouse import erasure as store
-from pipeline.warehouse.writer import BatchContext, event_message
 from schemas.customers import CustomerErased, CustomerErasureRequested
 from schemas.events import InboundEvent
 
@@ -32,33 +31,30 @@ def customer_ids_of(event: InboundEvent) -> set[str]:
 class PseudonymiseStep:
     """Before archiving: the events of erased customers become their pseudonymised copies.
 
-    Runs after enrichment (``enrich``), which reads the texts the copies no longer hold, so a
-    complaint's inferred component and the detector counts are the same whoever filed it. An
-    erasure request is pseudonymised too: the archive never keeps the id it names; the id is
-    left in ``ctx.erasures`` for the erasure stage.
+    Runs after enrichment, which reads the texts the copies no longer hold, so a complaint's
+    inferred component and the detector counts are the same whoever filed it. An erasure
+    request is pseudonymised too: the archive never keeps the id it names; the id is left in
+    ``batch.erasures`` for the erasure stage.
     """
 
     key: bytes
-    enrich: Callable[[BatchContext], None] | None = None
 
-    def __call__(self, ctx: BatchContext) -> None:
-        if self.enrich is not None:
-            self.enrich(ctx)
+    def __call__(self, batch: Batch) -> None:
         requested = {
             a.event.id_text: a.event.customer_id
-            for a in ctx.new
+            for a in batch.new
             if isinstance(a.event, CustomerErasureRequested)
         }
-        ctx.erasures.update(requested)
-        named = {cid for a in ctx.new for cid in customer_ids_of(a.event)}
+        batch.erasures.update(requested)
+        named = {cid for a in batch.new for cid in customer_ids_of(a.event)}
         candidates = {cid: pseudonym(cid, self.key) for cid in named if not is_pseudonym(cid)}
         if not candidates:
             return
-        erased = store.erased_among(ctx.session, set(candidates.values()))
+        erased = batch.uow.erasures.erased_among(set(candidates.values()))
         erased |= {candidates[cid] for cid in requested.values()}
         wanted = {cid: p for cid, p in candidates.items() if p in erased}
         if wanted:
-            ctx.new = list(_pseudonymised(ctx.new, wanted))
+            batch.new = list(_pseudonymised(batch.new, wanted))
 
 
 def _pseudonymised(items: Iterable[Accepted], wanted: dict[str, str]) -> Iterable[Accepted]:
@@ -79,21 +75,20 @@ class ErasureStage:
     erasures_topic: str
     followups_topic: str
 
-    def __call__(self, ctx: BatchContext) -> None:
+    def __call__(self, batch: Batch) -> None:
         erased: set[str] = set()
         requests = 0
-        for item in ctx.new:
+        for item in batch.new:
             event = item.event
             if not isinstance(event, CustomerErasureRequested):
                 continue
-            customer_id = ctx.erasures[event.id_text]
+            customer_id = batch.erasures[event.id_text]
             alias = pseudonym(customer_id, self.key)
-            rows = store.erase_customer(
-                ctx.session,
+            rows = batch.uow.erasures.erase_customer(
                 customer_id,
                 alias,
                 request_event_id=event.id_text,
-                now=ctx.now,
+                now=batch.now,
                 keep_topics=(self.erasures_topic,),
             )
             erased.add(alias)
@@ -106,10 +101,10 @@ class ErasureStage:
                 pseudonym=alias,
                 request_event_id=event.id_text,
                 request_id=event.request_id,
-                erased_at=ctx.now,
+                erased_at=batch.now,
                 rows=rows,
             )
-            ctx.outbox.append(
+            batch.outbox.append(
                 event_message(
                     self.erasures_topic,
                     alias.encode(),
@@ -117,17 +112,14 @@ class ErasureStage:
                     trace_context(item.message.headers),
                 )
             )
-        if requests:
-            ctx.stats["customers_erased"] = requests
-        if requests:
-            ctx.stats["customers_erased"] = requests
-        named = {cid for a in ctx.new for cid in customer_ids_of(a.event) if is_pseudonym(cid)}
-        erased |= store.erased_among(ctx.session, named - erased)
+        batch.stats.customers_erased += requests
+        named = {cid for a in batch.new for cid in customer_ids_of(a.event) if is_pseudonym(cid)}
+        erased |= batch.uow.erasures.erased_among(named - erased)
         if erased:
-            ctx.stats["followups_cancelled"] = store.cancel_followups(ctx.session, erased)
+            batch.stats.followups_cancelled += batch.uow.erasures.cancel_followups(erased)
             keys = {p.encode() for p in erased}
-            ctx.outbox[:] = [
-                o for o in ctx.outbox if not (o.topic == self.followups_topic and o.key in keys)
+            batch.outbox[:] = [
+                o for o in batch.outbox if not (o.topic == self.followups_topic and o.key in keys)
             ]
 
 

@@ -6,19 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from sqlalchemy.orm import Session
-
 from pipeline import detection
 from pipeline.detection.dedupe import WINDOW_DAYS, Filed, copies_of, merge_copies
-from pipeline.warehouse import detection_store
-from pipeline.warehouse.writer import BatchContext
+from pipeline.jobs.batch.model import Batch
+from pipeline.jobs.batch.ports import CountStore
 from schemas.feedback import ComplaintFiled
 
 
 @dataclass(frozen=True)
 class DetectionStage:
     """Counts are added in every batch and the signatures they touch marked pending, in the
-    batch's transaction; the detector (pipeline.detector) evaluates them in rounds of its own,
+    batch's transaction; the detector (pipeline.jobs.detector) evaluates them in rounds of its own,
     so a busy stream pays for one evaluation per signature per round, off the batch path.
 
     A complaint that repeats an earlier one on the same product (a repost, see
@@ -26,21 +24,22 @@ class DetectionStage:
     of a complaint archived by an earlier batch not at all. The copies stay archived as evidence.
     """
 
-    def __call__(self, ctx: BatchContext) -> None:
-        observations = self._observations(ctx)
+    def __call__(self, batch: Batch) -> None:
+        observations = self._observations(batch)
         if not observations:
             return
-        observations = _without_copies(ctx.session, ctx, observations)
+        counts = batch.uow.counts
+        observations = _without_copies(counts, batch, observations)
         increments = detection.count_increments(observations)
-        detection_store.SqlCountStore(ctx.session).add(increments)
+        counts.add(increments)
         # Every signature of every observation has an increment: no ledger leaves one out.
-        touched = detection.monitored({signature for signature, _ in increments})
-        detection_store.mark_pending(ctx.session, touched)
+        counts.mark_pending(detection.monitored({signature for signature, _ in increments}))
 
-    def _observations(self, ctx: BatchContext) -> list[detection.Observation]:
+    def _observations(self, batch: Batch) -> list[detection.Observation]:
         out: list[detection.Observation] = []
-        for a in ctx.new:
-            inferred = ctx.enrichment.get(a.event.id_text, {}).get("component_inferred")
+        for a in batch.new:
+            found = batch.enrichment.get(a.event.id_text)
+            inferred = found.component_inferred if found else None
             obs = detection.observation_from_event(a.event, _already_inferred(inferred))
             if obs is not None:
                 out.append(obs)
@@ -53,7 +52,7 @@ def _already_inferred(component: str | None) -> Callable[[str], str | None]:
 
 
 def _without_copies(
-    session: Session, ctx: BatchContext, observations: Sequence[detection.Observation]
+    counts: CountStore, batch: Batch, observations: Sequence[detection.Observation]
 ) -> list[detection.Observation]:
     counted = {o.complaint_id for o in observations if o.complaint_id}
     filed = [
@@ -63,14 +62,14 @@ def _without_copies(
             e.occurred_at.astimezone(UTC).date(),
             e.text,
         )
-        for e in (a.event for a in ctx.new)
+        for e in (a.event for a in batch.new)
         if isinstance(e, ComplaintFiled) and e.complaint_id in counted and e.text
     ]
     if not filed:
         return list(observations)
     since = min(f.day for f in filed) - timedelta(days=WINDOW_DAYS)
-    earlier = detection_store.earlier_complaints(
-        session, {f.product for f in filed}, since, {f.complaint_id for f in filed}
+    earlier = counts.earlier_complaints(
+        {f.product for f in filed}, since, {f.complaint_id for f in filed}
     )
     copies = copies_of(filed, earlier)
     if not copies:

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from pipeline.common.errors import PipelineError
-from pipeline.triage import UNPROCESSABLE, Accepted, DeadLettered, Triaged, dead_letter
-from pipeline.warehouse.writer import BatchOutcome
+from pipeline.jobs.batch.decode import UNPROCESSABLE, Accepted, DeadLettered, Triaged, dead_letter
+from pipeline.jobs.batch.model import BatchOutcome, BatchStats
 from schemas.codec import Rejected, encode
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def merge(outcomes: Sequence[BatchOutcome]) -> BatchOutcome:
         dead_letters=sum(o.dead_letters for o in outcomes),
         dead_by_reason=_add(o.dead_by_reason for o in outcomes),
         by_type=_add(o.by_type for o in outcomes),
-        stats=_add(o.stats for o in outcomes),
+        stats=sum((o.stats for o in outcomes), BatchStats()),
         claimed=[c for o in outcomes for c in o.claimed],
     )
 
