@@ -17,13 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consumers import ops
 from consumers.crash import log_crash
-from consumers.handoff import Handoff, by_lane
-from consumers.isolation import DetectionChild, ProcessingChild, WarehouseUnavailable
+from consumers.isolation import DetectionChild, ProcessingChild
 from consumers.relay import OutboxRelay
 from consumers.retention import install_retention
+from consumers.sink import BatchingSink, WarehouseUnavailable, Written
 from consumers.transport import with_fetch_wait
 from pipeline.common import metrics
-from pipeline.common.clock import backoff_delays
 from pipeline.common.config import Settings
 from pipeline.common.kafka_security import faust_credentials
 from pipeline.common.records import Message
@@ -225,40 +224,27 @@ async def _archive(
     relay: OutboxRelay,
     on_done: Callable[[asyncio.Task[None]], None],
 ) -> None:
-    """Faust keeps gathering while the children write; each round of lanes is written at once
-    and acked in order, each event only once written."""
-    most = settings.batch_size * len(children)
-    handoff: Handoff[Any] = Handoff(limit=2 * most)
-    written: asyncio.Queue[tuple[list[Any], list[Message], list[BatchOutcome], float]] = (
-        asyncio.Queue()
+    """Faust gathers batches; the sink writes them in lanes and acks them once written."""
+
+    def written(round_: Written) -> None:
+        _events, messages, outcomes, committed_at = round_
+        state.last_batch_at = committed_at
+        _count(outcomes, messages, committed_at)
+
+    sink: BatchingSink[Any] = BatchingSink(
+        children,
+        relay,
+        batch_size=settings.batch_size,
+        to_message=to_message,
+        ack=stream.ack,
+        on_written=written,
+        writing=state.writing,
+        retry_max_s=settings.warehouse_retry_max_s,
     )
-
-    async def write_batches() -> None:
-        while True:
-            events = await handoff.take(most)
-            messages = [to_message(e) for e in events]
-            async with state.writing:
-                delivered = relay.delivered()
-                outcomes = await _write_lanes(children, messages, settings, relay.worker, delivered)
-            relay.committed(delivered, [c for outcome in outcomes for c in outcome.claimed])
-            state.last_batch_at = time.time()
-            # Acking thousands of events takes a while: it runs while the children write on.
-            written.put_nowait((events, messages, outcomes, state.last_batch_at))
-
-    async def ack_written() -> None:
-        while True:
-            events, messages, outcomes, committed_at = await written.get()
-            # Only now may these offsets be committed: a crash before this redelivers them.
-            for event in events:
-                await stream.ack(event)
-            _count(outcomes, messages, committed_at)
-
-    tasks = [asyncio.create_task(write_batches()), asyncio.create_task(ack_written())]
-    for task in tasks:
-        task.add_done_callback(on_done)
+    tasks = sink.start(on_done)
     try:
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_wait_s):
-            await handoff.put(events)
+            await sink.put(events)
     finally:
         for task in tasks:
             task.cancel()
@@ -282,62 +268,6 @@ async def _lag_gauges(app: faust.App, topics: Collection[str]) -> None:
         behind[tp.topic] = behind.get(tp.topic, 0) + max(0, highwater - position)
     for topic, lag in behind.items():
         metrics.CONSUMER_LAG.labels(topic).set(lag)
-
-
-async def _write_lanes(
-    children: Sequence[ProcessingChild],
-    messages: Sequence[Message],
-    settings: Settings,
-    claimant: str,
-    delivered: Sequence[int],
-) -> list[BatchOutcome]:
-    """Each lane's messages in its own child, all at once; the first lane forgets ``delivered``.
-
-    A key's events share a partition number on every topic, so they share a lane too, and a
-    lane sees them in order: lanes split the work as workers of one group do.
-    """
-    lanes = by_lane(messages, lambda m: m.partition, len(children))
-    busy = [(child, lane) for child, lane in zip(children, lanes, strict=True) if lane]
-    return list(
-        await asyncio.gather(
-            *(
-                _process_until_committed(
-                    child, lane, settings, claimant, delivered if i == 0 else ()
-                )
-                for i, (child, lane) in enumerate(busy)
-            )
-        )
-    )
-
-
-async def _process_until_committed(
-    child: ProcessingChild,
-    messages: Sequence[Message],
-    settings: Settings,
-    claimant: str,
-    delivered: Sequence[int],
-) -> BatchOutcome:
-    """Retry the batch until the warehouse takes it; offsets stay put meanwhile."""
-    delays = backoff_delays(max_s=settings.warehouse_retry_max_s)
-    while True:
-        started = time.perf_counter()
-        try:
-            outcome = await child.process(messages, claimant, delivered)
-        except WarehouseUnavailable as exc:
-            metrics.WAREHOUSE_ERRORS.inc()
-            metrics.WAREHOUSE_UP.set(0)
-            delay = next(delays)
-            log.warning(
-                "warehouse unavailable (%s); retrying batch of %d in %.1fs",
-                str(exc).partition(":")[0],
-                len(messages),
-                delay,
-            )
-            await asyncio.sleep(delay)
-            continue
-        metrics.WAREHOUSE_UP.set(1)
-        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
-        return outcome
 
 
 def _count(

@@ -16,9 +16,9 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from consumers.sink import WarehouseUnavailable
 from pipeline.bootstrap import build_detection_runner, build_processor
 from pipeline.common.config import Settings
-from pipeline.common.errors import PipelineError
 from pipeline.common.logs import logging_config
 from pipeline.common.records import Message
 from pipeline.harness import process_group
@@ -26,11 +26,6 @@ from pipeline.jobs.batch.model import BatchOutcome
 from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.jobs.batch.quarantine import WarehouseUnreachable
 from pipeline.jobs.detector import DetectionRunner, RoundOutcome
-
-
-class WarehouseUnavailable(PipelineError):
-    """The child's warehouse transaction failed; the batch is retried, offsets stay put."""
-
 
 DETECTOR_NICENESS = 10
 """How much lower the detector's CPU priority is than the batches'."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean, median
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from pipeline.casebook.facts import (
     CaseFacts,
@@ -144,15 +144,40 @@ def stalled_dealers(
     )
 
 
-def worst_dealers(rows: Iterable[KpiRow], n: int, *, min_repairs: int = 10) -> list[KpiRow]:
-    """The `n` rows with the highest repeat-repair rate among those with enough repairs to judge."""
-    judged = [
-        r
-        for r in rows
-        if r.repeat_repair_rate is not None and r.repairs_with_serial >= max(min_repairs, 1)
-    ]
-    judged.sort(key=lambda r: (-(r.repeat_repair_rate or 0.0), -r.repairs_with_serial, r.key))
-    return judged[: max(n, 0)]
+class Ranked(Protocol):
+    """What a dealer ranking reads of a KPI row (the warehouse's rows and the report's lines)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def repeat_repair_rate(self) -> float | None: ...
+
+    @property
+    def repairs_with_serial(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=Ranked)
+
+
+def worst_dealers(rows: Iterable[_R], n: int, *, min_repairs: int = 10) -> list[_R]:
+    """The first `n` rows ranked by repeat-repair rate, worst first, among those with enough
+    repairs to judge; rows with too few follow, busiest first. The demo's summary and the
+    report rank dealers with this one rule."""
+
+    def judged(r: _R) -> bool:
+        return r.repeat_repair_rate is not None and r.repairs_with_serial >= max(min_repairs, 1)
+
+    ranked = sorted(
+        rows,
+        key=lambda r: (
+            not judged(r),
+            -(r.repeat_repair_rate or 0.0) if judged(r) else 0.0,
+            -r.repairs_with_serial,
+            r.key,
+        ),
+    )
+    return ranked[: max(n, 0)]
 
 
 def _row(

@@ -9,10 +9,9 @@ from uuid import uuid4
 import typer
 from rich.console import Console
 
-from pipeline.cli.output import Format, emit
-from pipeline.cli.support import reading_engine
+from pipeline.cli.support import command_settings, reading_engine
 from pipeline.common.clock import wall_clock
-from pipeline.common.config import load_settings
+from pipeline.common.output import Format, emit
 from pipeline.warehouse import erasure
 from pipeline.warehouse.engine import session_factory
 from schemas.customers import CustomerErasureRequested
@@ -48,7 +47,7 @@ def erase(
         request_id=request_id,
         reason=reason,
     )
-    publish_all(load_settings(), [event])
+    publish_all(command_settings(), [event])
     # The id is not echoed: terminals and their logs keep what they print.
     err.print(f"erasure requested (event {event.event_id})")
 
@@ -63,7 +62,7 @@ def export(
     json: one document; jsonl: one row per line with its table; table: rows per table.
     Raw bytes (dead letters) are base64.
     """
-    sessions = session_factory(reading_engine(load_settings(), err))
+    sessions = session_factory(reading_engine(command_settings(), err))
     with sessions() as session:
         found = erasure.export_customer(session, customer_id)
     data = {name: [_plain(r) for r in rows] for name, rows in found.items()}

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.cli.output import Format, emit
+from pipeline.cli.support import command_settings
 from pipeline.common.clock import wall_clock
-from pipeline.common.config import load_settings
+from pipeline.common.output import Format, emit
 from pipeline.warehouse import deadletter_store
 from pipeline.warehouse.engine import make_engine, session_factory
 
@@ -44,7 +44,7 @@ def list_dead_letters(
     limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 50,
 ) -> None:
     """Dead letters, oldest first, with their reason and error."""
-    sessions = session_factory(make_engine(load_settings().warehouse_url))
+    sessions = session_factory(make_engine(command_settings().warehouse_url))
     with sessions() as session:
         found = deadletter_store.find(
             session, reason=reason, since=_aware(since), limit=limit or None
@@ -79,7 +79,7 @@ def replay(
     """
     from producers.publisher import Publisher
 
-    settings = load_settings()
+    settings = command_settings()
     sessions = session_factory(make_engine(settings.warehouse_url))
     with sessions() as session:
         found = deadletter_store.find(

@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine
 
+from pipeline.casebook.kpis import worst_dealers
 from pipeline.common.config import Settings
 from pipeline.harness.broker import EmbeddedBroker
 from pipeline.harness.worker_process import WorkerProcess, wait_until
@@ -185,14 +186,11 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
             f"{f['first_raised_at']:%Y-%m-%d}",
         )
     console.print(table)
-    dealers = [
-        line for line in lines if line.by == "dealer" and (line.repairs_with_serial or 0) >= 10
-    ]
-    dealers.sort(key=lambda line: line.repeat_repair_rate or 0, reverse=True)
+    dealers = worst_dealers([line for line in lines if line.by == "dealer"], 5)
     worst = Table(title="Worst dealers by repeat-repair rate (franchisees included)")
     for col in ("dealer", "repairs", "repeat-repair rate", "genuine parts", "CSAT", "NPS"):
         worst.add_column(col)
-    for line in dealers[:5]:
+    for line in dealers:
         worst.add_row(
             line.label,
             str(line.repairs),

@@ -9,10 +9,9 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from pipeline.cli.output import Format, emit
-from pipeline.cli.support import limited, reading_engine
+from pipeline.cli.support import command_settings, limited, reading_engine
 from pipeline.common.clock import wall_clock
-from pipeline.common.config import load_settings
+from pipeline.common.output import Format, emit
 from pipeline.loop_read import read_product_loop
 from pipeline.warehouse.engine import session_factory
 from schemas.product import FlagTriaged
@@ -50,7 +49,7 @@ def triage(
         decided_by=by,
         decided_at=now,
     )
-    publish_all(load_settings(), [event])
+    publish_all(command_settings(), [event])
     err.print(f"flag {flag_id}: {chosen[0]} published (event {event.event_id})", highlight=False)
 
 
@@ -62,7 +61,7 @@ def actions(
 ) -> None:
     """Corrective actions with their effectiveness verdict: units built after the change against
     units built before, per unit-month in service (as of the event-time watermark)."""
-    with session_factory(reading_engine(load_settings(), err))() as session:
+    with session_factory(reading_engine(command_settings(), err))() as session:
         loop = read_product_loop(session)
     rows = limited([a.as_dict() for a in loop.actions], limit, err, "actions")
     if fmt is Format.table:

@@ -16,11 +16,11 @@ from pipeline.cli.customers import customers_app
 from pipeline.cli.deadletters import deadletter_app
 from pipeline.cli.files import expand_paths
 from pipeline.cli.loop import actions, triage
-from pipeline.cli.output import Format, emit
 from pipeline.cli.sources import import_app, simulate
-from pipeline.cli.support import ExitCode, reading_engine
-from pipeline.common.config import Settings, SettingsError, load_settings
+from pipeline.cli.support import ExitCode, command_settings, reading_engine
+from pipeline.common.config import SettingsError
 from pipeline.common.errors import PipelineError
+from pipeline.common.output import Format, emit
 from pipeline.common.unavailable import Unavailable
 
 app = typer.Typer(
@@ -45,10 +45,6 @@ for view in (views.cases, views.kpis, views.history, views.report, actions):
 err = Console(stderr=True)
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-
-
-def settings() -> Settings:
-    return load_settings()
 
 
 def _version(value: bool) -> None:
@@ -97,7 +93,7 @@ def worker() -> None:
     """Run a stream-processing worker (joins the consumer group; Ctrl-C stops it cleanly)."""
     from consumers.worker import run
 
-    run(settings())
+    run(command_settings())
 
 
 @db_app.command("upgrade")
@@ -108,7 +104,7 @@ def db_upgrade(
     from pipeline.warehouse.engine import make_engine
     from pipeline.warehouse.migrate import current_revision, upgrade
 
-    engine = make_engine(settings().warehouse_url)
+    engine = make_engine(command_settings().warehouse_url)
     upgrade(engine, revision)
     err.print(f"warehouse schema at {current_revision(engine)}")
 
@@ -119,7 +115,7 @@ def db_current() -> None:
     from pipeline.warehouse.engine import make_engine
     from pipeline.warehouse.migrate import current_revision, head_revision
 
-    engine = make_engine(settings().warehouse_url)
+    engine = make_engine(command_settings().warehouse_url)
     print(f"current: {current_revision(engine)}  needed: {head_revision()}")
 
 
@@ -128,7 +124,7 @@ def stats(fmt: FormatOpt = Format.table) -> None:
     """Row counts per warehouse table."""
     from pipeline.warehouse.queries import table_counts
 
-    counts = table_counts(reading_engine(settings(), err))
+    counts = table_counts(reading_engine(command_settings(), err))
     if fmt is Format.json:
         emit(counts, fmt)
     else:
@@ -154,7 +150,7 @@ def produce(
     """Validate events and publish the valid ones; report rejected ones by file and line."""
     from producers.commands import produce_files
 
-    rejected = produce_files(settings(), expand_paths(files), topic, err)
+    rejected = produce_files(command_settings(), expand_paths(files), topic, err)
     if rejected and not allow_rejects:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -168,7 +164,7 @@ def demo(
     """Start everything on embedded defaults, stream a simulated world through it, summarise."""
     from pipeline.cli.demo import run_demo
 
-    run_demo(settings(), days=days, rate=rate, seed=seed, console=err)
+    run_demo(command_settings(), days=days, rate=rate, seed=seed, console=err)
 
 
 def exit_code(exc: PipelineError) -> ExitCode:

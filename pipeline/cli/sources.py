@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 
 from pipeline.cli.files import expand_paths
-from pipeline.cli.output import to_json
+from pipeline.cli.support import command_settings
 from pipeline.common.clock import wall_clock
-from pipeline.common.config import load_settings
+from pipeline.common.output import to_json
 
 import_app = typer.Typer(help="Import real after-sales data files as events.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -35,7 +35,7 @@ def import_nhtsa(
     from producers.sources.nhtsa import read_complaints, read_recalls
     from producers.sources.report import SkipReport
 
-    settings = load_settings()
+    settings = command_settings()
     today = wall_clock().date()
     if recalls is not None:
         recall_report = SkipReport()
@@ -73,7 +73,7 @@ def import_csv(
 
     paths = [Path(p) for p in expand_paths(files)]
     table = load_mapping(Path(mapping) if mapping.endswith(".toml") else mapping_path(mapping))
-    settings = load_settings()
+    settings = command_settings()
     today = wall_clock().date()
     summaries: dict[str, object] = {}
     for path in paths:
@@ -131,5 +131,5 @@ def simulate(
                 n += 1
         err.print(f"wrote {n:,} events to {out}")
         return
-    counts = publish_events(load_settings(), run(config), err, description="simulating")
+    counts = publish_events(command_settings(), run(config), err, description="simulating")
     err.print(to_json(dict(sorted(counts.items()))))

@@ -7,12 +7,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+import click
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline.common.config import Settings, mask_url
+from pipeline.common.config import Settings, load_settings, mask_url
 from pipeline.common.errors import PipelineError
 from pipeline.common.unavailable import WarehouseUnavailable
 
@@ -134,3 +135,19 @@ def matching(rows: Sequence[dict[str, Any]], **wanted: str | None) -> list[dict[
         for row in rows
         if all(str(row.get(k) or "").casefold() == v for k, v in filters.items())
     ]
+
+
+_SETTINGS_KEY = "aftersales.settings"
+
+
+def command_settings() -> Settings:
+    """The running command's settings, read from the environment once per command (and once
+    per call outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return load_settings()
+    meta = ctx.find_root().meta
+    if _SETTINGS_KEY not in meta:
+        meta[_SETTINGS_KEY] = load_settings()
+    settings: Settings = meta[_SETTINGS_KEY]
+    return settings

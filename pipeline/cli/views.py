@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.cli.output import Format, emit, to_json
-from pipeline.cli.support import NotFound, limited, matching, reading_engine
+from pipeline.cli.support import NotFound, command_settings, limited, matching, reading_engine
 from pipeline.common.clock import wall_clock
-from pipeline.common.config import Settings, load_settings
+from pipeline.common.config import Settings
+from pipeline.common.output import Format, emit, to_json
 from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
 from pipeline.warehouse.watermark import read_watermark
@@ -63,7 +63,7 @@ LimitOpt = Annotated[
 
 
 def _sessions() -> sessionmaker[Session]:
-    return session_factory(reading_engine(load_settings(), err))
+    return session_factory(reading_engine(command_settings(), err))
 
 
 flags_app = typer.Typer(
@@ -283,7 +283,7 @@ def report(
 ) -> None:
     """Write a product-improvement report (HTML, Markdown or JSON)."""
     path = write_product_report(
-        load_settings(),
+        command_settings(),
         out,
         fmt.value,
         since=date.fromisoformat(since) if since else None,

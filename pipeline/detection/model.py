@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal
 
+from pipeline.enrichment.taxonomy import top_level
 from schemas.feedback import ComplaintFiled
 from schemas.repairs import RepairCompleted
 
@@ -143,11 +144,6 @@ class DayCount:
 
     def __add__(self, other: DayCount) -> DayCount:
         return DayCount(self.n + other.n, self.severe + other.severe)
-
-
-def top_level(component: str) -> str:
-    """The rolled-up component code: ``ENGINE:COOLING:PUMP`` -> ``ENGINE``."""
-    return component.split(":", 1)[0]
 
 
 def mentions_safety(text: str | None) -> bool:

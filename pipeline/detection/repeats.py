@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from scipy import special
 
-from pipeline.detection.model import top_level
+from pipeline.enrichment.taxonomy import top_level
 from schemas.repairs import RepairCompleted
 
 

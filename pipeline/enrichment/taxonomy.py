@@ -80,6 +80,7 @@ def normalise_component(name: str | None) -> str | None:
 
 
 def top_level(code: str) -> str:
+    """The rolled-up component code: ``ENGINE:COOLING:PUMP`` -> ``ENGINE``."""
     return code.split(":", 1)[0]
 
 

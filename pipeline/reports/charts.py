@@ -20,7 +20,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from pipeline.cli.output import printable
+from pipeline.common.output import printable
 from pipeline.reports.model import (
     CaseBookSection,
     CustomerVoice,

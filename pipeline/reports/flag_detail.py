@@ -13,8 +13,8 @@ from typing import Any, Final, cast
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.cli.output import to_json
 from pipeline.common.errors import PipelineError
+from pipeline.common.output import to_json
 from pipeline.detection.model import ANY, MARKET_SEPARATOR
 from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.flag_evidence import (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from pipeline.cli.output import printable
+from pipeline.common.output import printable
 from pipeline.reports.model import FlagSection, KpiLine, ReportData, VoicePoint
 from pipeline.reports.words import variant_text
 
@@ -107,13 +107,6 @@ def nps_class(nps: float | None) -> str:
     if nps is None:
         return ""
     return "bad" if nps < 0 else "warn" if nps < 30 else "ok"
-
-
-def worst_dealers(lines: Sequence[KpiLine], limit: int = 20) -> list[KpiLine]:
-    """Dealers by repeat-repair rate, worst first; those without repairs last."""
-    return sorted(
-        lines, key=lambda d: (d.repeat_repair_rate is None, -(d.repeat_repair_rate or 0), d.key)
-    )[:limit]
 
 
 def overdue_dealers(lines: Sequence[KpiLine], limit: int = 10) -> list[KpiLine]:

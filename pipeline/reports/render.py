@@ -12,8 +12,9 @@ from typing import Any, Final, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.cli.output import printable
+from pipeline.casebook.kpis import worst_dealers
 from pipeline.common.errors import PipelineError
+from pipeline.common.output import printable
 from pipeline.reports import present, words
 from pipeline.reports.charts import all_charts, inline_svg
 from pipeline.reports.model import ReportData
@@ -159,7 +160,7 @@ def _context(
         "dealer_pivot": present.pivot(
             data.voice.by_dealer, labels={k.key: k.label for k in data.kpis_by("dealer")}
         ),
-        "worst_dealers": present.worst_dealers(data.kpis_by("dealer")),
+        "worst_dealers": worst_dealers(data.kpis_by("dealer"), 20),
         "overdue_dealers": present.overdue_dealers(data.kpis_by("dealer")),
         "evidence_json": [
             json.dumps(f.evidence, indent=2, sort_keys=True, default=str) for f in data.flags

@@ -40,8 +40,3 @@ class Scope:
 def under(column: Any, component: str) -> ColumnElement[bool]:
     """The component code ``column`` is ``component`` or one of its sub-components."""
     return or_(column == component, column.startswith(component + ":", autoescape=True))
-
-
-def top_level(component: str | None) -> str:
-    """The rolled-up component code (ENGINE:COOLING:PUMP -> ENGINE); UNKNOWN when missing."""
-    return component.split(":", 1)[0] if component else "UNKNOWN"

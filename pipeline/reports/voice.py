@@ -11,9 +11,9 @@ from typing import Final
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.enrichment.taxonomy import Taxonomy
+from pipeline.enrichment.taxonomy import Taxonomy, top_level
 from pipeline.reports.model import AgeBucket, CaseBookSection, CustomerVoice, Theme, VoicePoint
-from pipeline.reports.scope import Scope, top_level
+from pipeline.reports.scope import Scope
 from pipeline.reports.words import component_name
 from pipeline.warehouse.answers import scored_answers
 from pipeline.warehouse.tables import CaseRow, ComplaintRow, UnitRow
@@ -86,7 +86,9 @@ def _themes(session: Session, scope: Scope, taxonomy: Taxonomy | None) -> list[T
     )
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for language, comp, mode, n in session.execute(query):
-        counts[(language or "unknown", top_level(comp), mode or "unspecified")] += int(n)
+        counts[
+            (language or "unknown", top_level(comp) if comp else "UNKNOWN", mode or "unspecified")
+        ] += int(n)
     per_language: dict[str, list[Theme]] = defaultdict(list)
     for (language, comp, mode), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if len(per_language[language]) < THEMES_PER_LANGUAGE:

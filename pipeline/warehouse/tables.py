@@ -441,7 +441,6 @@ class PipelineStateRow(Base):
     __tablename__ = "pipeline_state"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
-    __table_args__ = (UniqueConstraint("name"),)
 
 
 class ErasedCustomerRow(Base):

@@ -103,11 +103,6 @@ def _complaint_component(text: str) -> str:
     return normalise_component(f"{system}, {text}" if system else text)
 
 
-def top_level(component: str) -> str:
-    """The most general level of a component code (``ENGINE:COOLING:PUMP`` -> ``ENGINE``)."""
-    return component.split(":", 1)[0]
-
-
 def decode_lines(
     raw_lines: Iterable[bytes], on_recoded: RecodedCallback | None = None
 ) -> Iterator[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.cli.output import Format, emit, to_json
+from pipeline.common.output import Format, emit, to_json
 
 HOSTILE = (
     "[/]",

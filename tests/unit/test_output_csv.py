@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.cli.output import Format, emit
+from pipeline.common.output import Format, emit
 
 
 def as_csv(rows: Any, **kw: Any) -> str:

@@ -174,9 +174,11 @@ def test_country_and_region_roll_ups_hold_the_same_dealers() -> None:
     assert kpis("region")["APAC"].repairs == 2
 
 
-def test_worst_dealers_ranks_by_repeat_repairs_among_dealers_with_enough_volume() -> None:
+def test_worst_dealers_ranks_by_repeat_repairs_and_puts_dealers_too_small_to_judge_last() -> None:
     rows = list(kpis("dealer").values())
-    assert [r.key for r in worst_dealers(rows, 5, min_repairs=3)] == ["D2", "D1"]
+    ranked = [r.key for r in worst_dealers(rows, 5, min_repairs=3)]
+    assert ranked[:2] == ["D2", "D1"]
+    assert sorted(ranked[2:]) == ["D3", "unknown"]
     assert [r.key for r in worst_dealers(rows, 1, min_repairs=1)] == ["D2"]
     assert [r.key for r in worst_dealers(rows, 5, min_repairs=1)] == ["D2", "D1", "D3", "unknown"]
 

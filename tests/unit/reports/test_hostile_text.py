@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
-from pipeline.cli.output import printable
+from pipeline.common.output import printable
 from pipeline.reports.charts import all_charts, dealers_svg, nps_svg, pareto_svg, rates_svg
 from pipeline.reports.model import (
     CustomerVoice,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from producers.sources.nhtsa import UNKNOWN_COMPONENT, normalise_component, top_level
+from pipeline.enrichment.taxonomy import top_level
+from producers.sources.nhtsa import UNKNOWN_COMPONENT, normalise_component
 from schemas.limits import MAX_CODE
 
 
