@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from pipeline.common.records import Message
 from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.operations import WarehouseOps
 from pipeline.warehouse.outbox import CLAIM_TIMEOUT
 from pipeline.warehouse.tables import OutboxRow
 from schemas.topics import Topics
@@ -42,10 +43,8 @@ def test_a_batch_returns_its_outbox_rows_claimed_in_order(warehouse: Engine) -> 
     assert originals == [b"{broken 0", b"{broken 1", b"{broken 2"]
     assert _outbox(warehouse) == [(i, "worker-a") for i, _ in outcome.claimed]
     # Fresh claims are nobody else's to take; expired ones are.
-    assert processor.claim_outbox("worker-b") == []
-    later = BatchProcessor(
-        engine=warehouse, topics=TOPICS, clock=lambda: NOW + CLAIM_TIMEOUT + timedelta(seconds=1)
-    )
+    assert WarehouseOps(warehouse, lambda: NOW).claim_outbox("worker-b") == []
+    later = WarehouseOps(warehouse, lambda: NOW + CLAIM_TIMEOUT + timedelta(seconds=1))
     assert [i for i, _ in later.claim_outbox("worker-b")] == [i for i, _ in outcome.claimed]
 
 
@@ -61,7 +60,7 @@ def test_delivered_rows_are_forgotten_by_the_next_batch_or_on_their_own(warehous
     assert list(second.claimed) == []
     assert second.archived == 1
     assert [i for i, _ in _outbox(warehouse)] == [first.claimed[1][0]]
-    processor.forget_outbox([first.claimed[1][0]])
+    WarehouseOps(warehouse).forget_outbox([first.claimed[1][0]])
     assert _outbox(warehouse) == []
 
 
@@ -71,4 +70,4 @@ def test_without_a_claimant_rows_wait_for_any_relay(warehouse: Engine) -> None:
     outcome = processor.process(_bad(range(2)))
     assert list(outcome.claimed) == []
     assert [c for _, c in _outbox(warehouse)] == [None, None]
-    assert len(processor.claim_outbox("w")) == 2
+    assert len(WarehouseOps(warehouse, lambda: NOW).claim_outbox("w")) == 2
