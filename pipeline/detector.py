@@ -67,6 +67,9 @@ class Detector:
     settle: timedelta = timedelta(days=1)
     """Days this close to the watermark are not judged yet: their events may still arrive."""
     limit: int = 2_000
+    incremental: bool = True
+    """Read a signature judged before only as far back as its new days need (off: its whole
+    history every time, the reference the incremental reads are tested against)."""
     _base: detection_store.InstalledBaseRead = field(
         default_factory=lambda: detection_store.InstalledBaseRead(None)
     )
@@ -88,8 +91,16 @@ class Detector:
         states = detection_store.load_states(session, held)
         stored = detection_store.load_episodes(session, held)
         base = self._installed_base(session)
+        resume: dict[detection.Signature, int] | None = {} if self.incremental else None
+        if resume is not None:
+            for signature in held:
+                state = states.get(signature)
+                judged = state.evaluated_through if state is not None else None
+                day = detection.resume_day(judged, stored[signature])
+                if day is not None:
+                    resume[signature] = day
         signals = detection.daily_signals(
-            held, detection_store.SqlCountStore(session), base.base, self.params, through
+            held, detection_store.SqlCountStore(session), base.base, self.params, through, resume
         )
         stats: dict[str, int] = {
             "signatures_evaluated": len(signals.found),

@@ -13,7 +13,13 @@ from pipeline.detection.episodes import (
     severity_of,
     walk_changes,
 )
-from pipeline.detection.evaluate import Signals, daily_signals, evaluate
+from pipeline.detection.evaluate import (
+    Signals,
+    daily_signals,
+    evaluate,
+    lookback_days,
+    resume_day,
+)
 from pipeline.detection.model import (
     ANY,
     MARKET_SEPARATOR,
@@ -84,6 +90,7 @@ __all__ = [
     "is_repeat_repair",
     "kth_in_window",
     "kth_in_window_method",
+    "lookback_days",
     "mentions_safety",
     "monitored",
     "observation_from_event",
@@ -91,6 +98,7 @@ __all__ = [
     "repair_fact_from_event",
     "repeat_repair_outliers",
     "repeated_repair",
+    "resume_day",
     "severity_of",
     "signatures_of",
     "top_level",

@@ -110,9 +110,12 @@ def episodes_from_signal(
     ]
 
 
-def _spans(signal: DailySignal, close_after_days: int) -> list[tuple[int, int | None]]:
-    """(opening, closing) offsets of every episode; closing None while still open."""
-    alarm_days = np.flatnonzero(signal.alarm)
+def _spans(
+    signal: DailySignal, close_after_days: int, exact_from: int = 0
+) -> list[tuple[int, int | None]]:
+    """(opening, closing) offsets of every episode opening on or after ``exact_from`` (an
+    offset); closing None while still open."""
+    alarm_days = np.flatnonzero(signal.alarm[exact_from:]) + exact_from
     if alarm_days.size == 0:
         return []
     quiet = max(1, close_after_days)
@@ -144,6 +147,10 @@ class Verdict:
     signal: DailySignal
     params: DetectionParams
     close_after_days: int
+    exact_from: int | None = None
+    """The first day (ordinal) the signal is exact on, when it was computed from part of the
+    history: no episode opens before it (the caller resumes from an episode opening on it,
+    or from none open)."""
 
 
 def walk_changes(
@@ -170,7 +177,8 @@ def walk_changes(
     days = {first}
     for verdict in verdicts:
         signal = verdict.signal
-        for opened, closed in _spans(signal, verdict.close_after_days):
+        exact = 0 if verdict.exact_from is None else max(0, verdict.exact_from - signal.start)
+        for opened, closed in _spans(signal, verdict.close_after_days, exact):
             spans.append((verdict, opened, closed))
             lo = max(opened, first - signal.start)
             hi = min(closed if closed is not None else signal.alarm.size - 1, last - signal.start)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
+from pipeline.detection.complaints import METHOD as COMPLAINT_METHOD
 from pipeline.detection.complaints import complaint_signal
 from pipeline.detection.episodes import FlagEpisode, Verdict, episodes_from_signal
 from pipeline.detection.exposure import (
@@ -87,17 +88,46 @@ def daily_signals(
     installed_base: InstalledBase | None,
     params: DetectionParams,
     through: date,
+    resume: Mapping[Signature, int] | None = None,
 ) -> Signals:
     """Each monitored signature's daily verdict from its first day with counts to ``through``.
 
     The grid is anchored at the signature's own first day, not at ``through``, and every
     detector is causal, so the verdict for a day does not depend on how far the grid reaches:
     walking it in pieces (rounds) gives what one walk over the whole history gives.
+
+    ``resume`` (see :func:`resume_day`) names, per signature, the first day whose verdict is
+    needed: a complaint signature's counts are then read from :func:`lookback_days` before it
+    only, and its verdict is exact from that day on (earlier days are marked as not judged), so
+    a round costs the days that changed, not the history. The exposure detector's CUSUM carries
+    its state through the whole history: those signatures are always read in full.
     """
     found, last, failed = _signals(
-        signatures, store, installed_base, params, through, anchored=True
+        signatures, store, installed_base, params, through, anchored=True, resume=resume
     )
     return Signals(found, last, failed)
+
+
+def lookback_days(params: DetectionParams) -> int:
+    """How many days before a day the complaint signal reads: the surge compares the last
+    ``surge_recent_days`` with the ``window_days`` before them."""
+    return params.window_days + params.surge_recent_days
+
+
+def resume_day(judged: date | None, published: Iterable[FlagEpisode]) -> int | None:
+    """The first day a round must judge exactly to go on from what was published: the day
+    after ``judged``, or an open episode's opening if earlier (its peak and closing are
+    measured from there). None (judge the whole history): never judged, or a published
+    episode of a method the complaint detector does not produce."""
+    if judged is None:
+        return None
+    day = judged.toordinal() + 1
+    for episode in published:
+        if episode.method != COMPLAINT_METHOD:
+            return None
+        if episode.is_open:
+            day = min(day, episode.opened_at.date().toordinal())
+    return day
 
 
 def _signals(
@@ -108,6 +138,7 @@ def _signals(
     as_of: date | None,
     *,
     anchored: bool,
+    resume: Mapping[Signature, int] | None = None,
 ) -> tuple[dict[Signature, list[Verdict]], dict[Signature, int | None], dict[Signature, Exception]]:
     targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
     with_base = {s for s in targets if _sales(installed_base, s)}
@@ -121,20 +152,36 @@ def _signals(
         }
     else:
         with_base = {s for s in with_base if s.market is None}
-    needed: set[Signature] = set(targets)
+    needed: dict[Signature, list[Signature]] = {}
     for signature in targets:
+        needed.setdefault(signature, []).append(signature)
         if signature in with_base:
-            needed.add(_peer_component(signature))
+            related = [_peer_component(signature)]
             if signature.market is None:
-                needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
+                related.append(
+                    Signature(signature.brand, signature.model, ANY, signature.component)
+                )
         elif signature.market is None:
-            needed.update(references_of(signature))
-            needed.add(replace(signature, variant=ANY))
-            needed.add(Signature(signature.brand, signature.model, ANY, ANY))
-    since = None
-    if as_of is not None and not anchored:
-        since = as_of - timedelta(days=params.history_days + 1)
-    series = store.series(sorted(needed), since)
+            related = [
+                *references_of(signature),
+                replace(signature, variant=ANY),
+                Signature(signature.brand, signature.model, ANY, ANY),
+            ]
+        else:
+            related = []
+        for key in related:
+            needed.setdefault(key, []).append(signature)
+    resumed = _resumed(targets, with_base, store, params, resume) if resume is not None else {}
+    if resumed:
+        floors = {s: r.floor for s, r in resumed.items()}
+        series = store.series_from(
+            {key: _earliest(floors, dependents) for key, dependents in needed.items()}
+        )
+    else:
+        since = None
+        if as_of is not None and not anchored:
+            since = as_of - timedelta(days=params.history_days + 1)
+        series = store.series(sorted(needed), since)
     history = None if anchored else params.history_days
     exposures = (
         _Exposures(installed_base, params, series, as_of)
@@ -153,13 +200,61 @@ def _signals(
                 # one.
                 scored = None
             else:
-                scored = _without_base(signature, series, params, as_of, history)
+                scored = _without_base(
+                    signature, series, params, as_of, history, resumed.get(signature)
+                )
         except Exception as exc:  # noqa: BLE001 - one signature's bad data must not stop the rest
             failed[signature] = exc
             continue
         result[signature] = [] if scored is None else [scored]
-    last = {s: series[s].last_day for s in targets}
+    last = {
+        s: (r.last if (r := resumed.get(s)) is not None else series[s].last_day) for s in targets
+    }
     return result, last, failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Resumed:
+    """A complaint signature read from ``floor`` on: its first day with counts or, resumed,
+    the lookback before ``exact``, the first day its verdict is needed (None: all)."""
+
+    exact: int | None
+    floor: int
+    first: int | None
+    """The first and last day of its whole series (None: no counts)."""
+    last: int | None
+
+
+def _resumed(
+    targets: Iterable[Signature],
+    with_base: Collection[Signature],
+    store: CountStore,
+    params: DetectionParams,
+    resume: Mapping[Signature, int],
+) -> dict[Signature, _Resumed]:
+    """Where each complaint signature's grid starts. Its signal reads nothing before its own
+    first day, so neither its series nor those it is compared with are read from earlier."""
+    wanted = [s for s in targets if s not in with_base and s.market is None]
+    if not wanted:
+        return {}
+    reach = lookback_days(params)
+    found: dict[Signature, _Resumed] = {}
+    for signature, days in store.day_range(wanted).items():
+        exact = resume.get(signature)
+        first, last = days if days is not None else (None, None)
+        if first is None:
+            # Nothing to judge: read nothing before the day it would be judged from.
+            floor = exact - reach if exact is not None else date.max.toordinal()
+        else:
+            floor = first if exact is None else max(first, exact - reach)
+        found[signature] = _Resumed(exact, floor, first, last)
+    return found
+
+
+def _earliest(floors: Mapping[Signature, int], dependents: Iterable[Signature]) -> int | None:
+    """The first day a series is needed from: the earliest of its readers' (None: all of it)."""
+    days = [floors.get(s) for s in dependents]
+    return None if any(d is None for d in days) else min(d for d in days if d is not None)
 
 
 def _sales(installed_base: InstalledBase | None, signature: Signature) -> bool:
@@ -187,9 +282,14 @@ def _peer_component(signature: Signature) -> Signature:
 
 
 def _grid(
-    own_first: int | None, related: Iterable[Series], as_of: date | None, history_days: int | None
+    own_first: int | None,
+    related: Iterable[Series],
+    as_of: date | None,
+    history_days: int | None,
+    floor: int | None = None,
 ) -> tuple[int, int] | None:
-    """The days to judge: from the own first day (or ``history_days`` back) to ``as_of``."""
+    """The days to judge: from the own first day (or ``history_days`` back, or ``floor``, the
+    first day read) to ``as_of``."""
     if own_first is None:
         return None
     if as_of is not None:
@@ -202,6 +302,8 @@ def _grid(
             f"{end - start} days from the first count to {date.fromordinal(end)}: more than "
             f"{MAX_GRID_DAYS}; check the signature's counts for a wrong day"
         )
+    if floor is not None:
+        start = max(start, floor)
     return (start, end) if start <= end else None
 
 
@@ -211,13 +313,18 @@ def _without_base(
     params: DetectionParams,
     as_of: date | None,
     history_days: int | None,
+    resumed: _Resumed | None = None,
 ) -> Verdict | None:
     params = complaint_params(signature, params)
     own = series[signature]
     product, component, grand = (series[key] for key in references_of(signature))
     model_component = series.get(replace(signature, variant=ANY), Series.empty())
     model_total = series.get(Signature(signature.brand, signature.model, ANY, ANY), Series.empty())
-    grid = _grid(own.first_day, (own, product, component, grand), as_of, history_days)
+    related = (own, product, component, grand)
+    if resumed is None:
+        grid = _grid(own.first_day, related, as_of, history_days)
+    else:
+        grid = _grid(resumed.first, related, as_of, history_days, resumed.floor)
     if grid is None:
         return None
     start, end = grid
@@ -233,7 +340,8 @@ def _without_base(
         model_component=model_component.dense(start, end)[0],
         model_total=model_total.dense(start, end)[0],
     )
-    return Verdict(signal, params, params.complaint_close_after_days)
+    exact = None if resumed is None else resumed.exact
+    return Verdict(signal, params, params.complaint_close_after_days, exact)
 
 
 def complaint_params(signature: Signature, params: DetectionParams) -> DetectionParams:

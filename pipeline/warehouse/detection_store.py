@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
 from pipeline.detection.dedupe import Filed
-from pipeline.detection.ports import InMemoryInstalledBase, Series, month_start
+from pipeline.detection.ports import DayRange, InMemoryInstalledBase, Series, month_start
 from pipeline.warehouse.engine import dialect_name
 from pipeline.warehouse.tables import (
     ComplaintRow,
@@ -93,22 +93,97 @@ class SqlCountStore:
             s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
         }
 
+    def series_from(self, since: Mapping[Signature, int | None]) -> dict[Signature, Series]:
+        wanted = sorted(since)
+        found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
+        conn = self.session.connection()
+        dialect = dialect_name(self.session)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            values: dict[str, Any] = {}
+            for i, s in enumerate(chunk):
+                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
+                floor = since[s]
+                day = date.fromordinal(max(1, floor)) if floor is not None else date.min
+                values |= {f"c{i}": s.component, f"s{i}": day.isoformat()}
+            query = _series_from_query(dialect, len(chunk))
+            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
+                found.setdefault((brand, model, variant, component), []).append(
+                    (ordinal, n, severe)
+                )
+        return {
+            s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
+        }
+
+    def day_range(self, signatures: Collection[Signature]) -> dict[Signature, DayRange | None]:
+        wanted = sorted(set(signatures))
+        found: dict[Signature, DayRange | None] = {}
+        conn = self.session.connection()
+        dialect = dialect_name(self.session)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            values: dict[str, Any] = {}
+            for i, s in enumerate(chunk):
+                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
+                values[f"c{i}"] = s.component
+            for b, m, v, c, first, last in conn.execute(_range_query(dialect, len(chunk)), values):
+                found[Signature(b, m, v, c)] = None if first is None else (first, last)
+        return found
+
+
+def _ordinal(dialect: str, column: str) -> str:
+    """SQL for a date column's proleptic ordinal: day numbers cost less to fetch than dates."""
+    if dialect == "postgresql":
+        return f"({column} - DATE '0001-01-01' + 1)"
+    return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
+
+
+def _keys(signatures: int, *extra: str) -> str:
+    return ", ".join(
+        "("
+        + ", ".join((f":b{i}", f":m{i}", f":v{i}", f":c{i}", *(e.format(i) for e in extra)))
+        + ")"
+        for i in range(signatures)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _series_from_query(dialect: str, signatures: int) -> TextClause:
+    """As :func:`_series_query`, each key read from its own first day on."""
+    since = "CAST(:s{} AS DATE)" if dialect == "postgresql" else ":s{}"
+    return text(
+        f"WITH w(b, m, v, c, s) AS (VALUES {_keys(signatures, since)}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {_ordinal(dialect, 't.day')}, t.n, "
+        "t.severe FROM w JOIN signature_counts t "
+        "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c "
+        "AND t.day >= w.s"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _range_query(dialect: str, signatures: int) -> TextClause:
+    """The first and last day of each key: two seeks in its index, not a read of its history."""
+    bound = (
+        "(SELECT {}(t.day) FROM signature_counts t WHERE t.brand = w.b AND t.model = w.m "
+        "AND t.variant = w.v AND t.component = w.c)"
+    )
+    first = _ordinal(dialect, bound.format("min"))
+    last = _ordinal(dialect, bound.format("max"))
+    return text(
+        f"WITH w(b, m, v, c) AS (VALUES {_keys(signatures)}) "  # noqa: S608 - placeholders only
+        f"SELECT w.b, w.m, w.v, w.c, {first}, {last} FROM w"
+    )
+
 
 @functools.lru_cache(maxsize=64)
 def _series_query(dialect: str, signatures: int, since: bool) -> TextClause:
     """The daily counts of ``signatures`` keys, joined to them so that each is looked up in the
     key's index: SQLite scans the whole table for a row-value ``IN`` list, so a read would
     cost the history of every signature instead of the history of those asked for."""
-    keys = ", ".join(f"(:b{i}, :m{i}, :v{i}, :c{i})" for i in range(signatures))
-    day = (
-        "(t.day - DATE '0001-01-01' + 1)"
-        if dialect == "postgresql"
-        else "CAST(julianday(t.day) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
-    )
     sql = (
-        f"WITH w(b, m, v, c) AS (VALUES {keys}) "  # noqa: S608 - placeholders only
-        f"SELECT t.brand, t.model, t.variant, t.component, {day}, t.n, t.severe "
-        "FROM w JOIN signature_counts t "
+        f"WITH w(b, m, v, c) AS (VALUES {_keys(signatures)}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {_ordinal(dialect, 't.day')}, t.n, "
+        "t.severe FROM w JOIN signature_counts t "
         "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c"
     )
     if not since:
