@@ -91,16 +91,13 @@ class Detector:
         states = detection_store.load_states(session, held)
         stored = detection_store.load_episodes(session, held)
         base = self._installed_base(session)
-        resume: dict[detection.Signature, int] | None = {} if self.incremental else None
-        if resume is not None:
-            for signature in held:
-                state = states.get(signature)
-                judged = state.evaluated_through if state is not None else None
-                day = detection.resume_day(judged, stored[signature])
-                if day is not None:
-                    resume[signature] = day
         signals = detection.daily_signals(
-            held, detection_store.SqlCountStore(session), base.base, self.params, through, resume
+            held,
+            detection_store.SqlCountStore(session),
+            base.base,
+            self.params,
+            through,
+            self._resume(states, stored) if self.incremental else None,
         )
         stats: dict[str, int] = {
             "signatures_evaluated": len(signals.found),
@@ -128,11 +125,17 @@ class Detector:
                     key = f"flags_raised:{message.episode.severity}"
                     stats[key] = stats.get(key, 0) + 1
             latest = {e.flag_id: e for e in (*stored[signature], *episodes)}
+            previous = states.get(signature)
+            if previous is not None and evaluated_through != through:
+                running = previous.running  # not judged further (the watermark went back)
+            else:
+                running = detection.running_at(verdicts, signature, through.toordinal())
             new_states[signature] = detection_store.SignatureState(
                 evaluated_through=evaluated_through,
                 watch_until=_watch_until(
                     self.params, latest.values(), signals.last_count_day[signature]
                 ),
+                running=running,
             )
         for signature, error in signals.failed.items():
             log.warning(
@@ -146,6 +149,20 @@ class Detector:
         seen = {s: marks for s, marks in marked.items() if s in held}
         messages_out = [m.outgoing(self.flags_topic) for m in outbox]
         return Round(through, seen, changed, messages_out, new_states, stats)
+
+    @staticmethod
+    def _resume(
+        states: Mapping[detection.Signature, detection_store.SignatureState],
+        stored: Mapping[detection.Signature, list[detection.FlagEpisode]],
+    ) -> dict[detection.Signature, detection.Resume]:
+        """Where each signature goes on from; those absent are judged over their history."""
+        found: dict[detection.Signature, detection.Resume] = {}
+        for signature, episodes in stored.items():
+            state = states.get(signature) or detection_store.SignatureState()
+            resume = detection.resume_from(state.evaluated_through, episodes, state.running)
+            if resume is not None:
+                found[signature] = resume
+        return found
 
     def _walk(
         self,

@@ -10,7 +10,7 @@ import numpy as np
 
 from pipeline.detection.complaints import METHOD as COMPLAINT_METHOD
 from pipeline.detection.complaints import complaint_signal
-from pipeline.detection.episodes import FlagEpisode, Verdict, episodes_from_signal
+from pipeline.detection.episodes import FlagEpisode, Running, Verdict, episodes_from_signal
 from pipeline.detection.exposure import (
     daily_sales,
     exposure_from_sales,
@@ -88,7 +88,7 @@ def daily_signals(
     installed_base: InstalledBase | None,
     params: DetectionParams,
     through: date,
-    resume: Mapping[Signature, int] | None = None,
+    resume: Mapping[Signature, Resume] | None = None,
 ) -> Signals:
     """Each monitored signature's daily verdict from its first day with counts to ``through``.
 
@@ -96,10 +96,11 @@ def daily_signals(
     detector is causal, so the verdict for a day does not depend on how far the grid reaches:
     walking it in pieces (rounds) gives what one walk over the whole history gives.
 
-    ``resume`` (see :func:`resume_day`) names, per signature, the first day whose verdict is
-    needed: a complaint signature's counts are then read from :func:`lookback_days` before it
-    only, and its verdict is exact from that day on (earlier days are marked as not judged), so
-    a round costs the days that changed, not the history. The exposure detector's CUSUM carries
+    ``resume`` (see :func:`resume_from`) names, per signature, the first day whose verdict is
+    needed and the episode open the day before: a complaint signature's counts are then read
+    from :func:`lookback_days` before that day only, and its verdict is exact from that day
+    on, so a round costs the days that changed, not the history. Without ``resume`` every
+    series is read whole. The exposure detector's CUSUM carries
     its state through the whole history: those signatures are always read in full.
     """
     found, last, failed = _signals(
@@ -114,20 +115,34 @@ def lookback_days(params: DetectionParams) -> int:
     return params.window_days + params.surge_recent_days
 
 
-def resume_day(judged: date | None, published: Iterable[FlagEpisode]) -> int | None:
-    """The first day a round must judge exactly to go on from what was published: the day
-    after ``judged``, or an open episode's opening if earlier (its peak and closing are
-    measured from there). None (judge the whole history): never judged, or a published
-    episode of a method the complaint detector does not produce."""
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a signature's next round starts: the first day to judge, and the episode open
+    on the day before it (None: none open)."""
+
+    day: int
+    running: Running | None = None
+
+
+def resume_from(
+    judged: date | None, published: Iterable[FlagEpisode], running: Running | None
+) -> Resume | None:
+    """How a round goes on from what was published through ``judged`` and the episode that
+    was open then. None (judge the whole history): never judged, a published episode of a
+    method the complaint detector does not produce, or an open one the state does not carry
+    (judged before the state carried it)."""
     if judged is None:
         return None
-    day = judged.toordinal() + 1
+    open_ids = set()
     for episode in published:
         if episode.method != COMPLAINT_METHOD:
             return None
         if episode.is_open:
-            day = min(day, episode.opened_at.date().toordinal())
-    return day
+            open_ids.add(episode.flag_id)
+    carried = {running.episode.flag_id} if running is not None else set()
+    if open_ids != carried:
+        return None
+    return Resume(judged.toordinal() + 1, running)
 
 
 def _signals(
@@ -138,7 +153,7 @@ def _signals(
     as_of: date | None,
     *,
     anchored: bool,
-    resume: Mapping[Signature, int] | None = None,
+    resume: Mapping[Signature, Resume] | None = None,
 ) -> tuple[dict[Signature, list[Verdict]], dict[Signature, int | None], dict[Signature, Exception]]:
     targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
     with_base = {s for s in targets if _sales(installed_base, s)}
@@ -219,6 +234,7 @@ class _Resumed:
     the lookback before ``exact``, the first day its verdict is needed (None: all)."""
 
     exact: int | None
+    running: Running | None
     floor: int
     first: int | None
     """The first and last day of its whole series (None: no counts)."""
@@ -230,7 +246,7 @@ def _resumed(
     with_base: Collection[Signature],
     store: CountStore,
     params: DetectionParams,
-    resume: Mapping[Signature, int],
+    resume: Mapping[Signature, Resume],
 ) -> dict[Signature, _Resumed]:
     """Where each complaint signature's grid starts. Its signal reads nothing before its own
     first day, so neither its series nor those it is compared with are read from earlier."""
@@ -240,14 +256,16 @@ def _resumed(
     reach = lookback_days(params)
     found: dict[Signature, _Resumed] = {}
     for signature, days in store.day_range(wanted).items():
-        exact = resume.get(signature)
+        start = resume.get(signature)
+        exact = start.day if start is not None else None
         first, last = days if days is not None else (None, None)
         if first is None:
             # Nothing to judge: read nothing before the day it would be judged from.
             floor = exact - reach if exact is not None else date.max.toordinal()
         else:
             floor = first if exact is None else max(first, exact - reach)
-        found[signature] = _Resumed(exact, floor, first, last)
+        running = start.running if start is not None else None
+        found[signature] = _Resumed(exact, running, floor, first, last)
     return found
 
 
@@ -340,8 +358,11 @@ def _without_base(
         model_component=model_component.dense(start, end)[0],
         model_total=model_total.dense(start, end)[0],
     )
-    exact = None if resumed is None else resumed.exact
-    return Verdict(signal, params, params.complaint_close_after_days, exact)
+    if resumed is None:
+        return Verdict(signal, params, params.complaint_close_after_days)
+    return Verdict(
+        signal, params, params.complaint_close_after_days, resumed.exact, resumed.running
+    )
 
 
 def complaint_params(signature: Signature, params: DetectionParams) -> DetectionParams:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
+from pipeline.detection import ANY, DayCount, FlagEpisode, Running, Signature
 from pipeline.detection.dedupe import Filed
 from pipeline.detection.ports import DayRange, InMemoryInstalledBase, Series, month_start
 from pipeline.warehouse.engine import dialect_name
@@ -354,6 +354,8 @@ class SignatureState:
     watch_until: date | None = None
     error: str | None = None
     failed_at: datetime | None = None
+    running: Running | None = None
+    """The episode open on ``evaluated_through``, which the next round goes on from."""
 
 
 def load_states(
@@ -362,10 +364,18 @@ def load_states(
     """The stored state of these signatures; those never judged are absent."""
     return {
         Signature(r.brand, r.model, r.variant, r.component): SignatureState(
-            r.evaluated_through, r.watch_until, r.error, r.failed_at
+            r.evaluated_through,
+            r.watch_until,
+            r.error,
+            r.failed_at,
+            None if r.running is None else Running.from_json(Signature(*_key(r)), r.running),
         )
         for r in _rows_of(session, DetectionStateRow, sorted(signatures))
     }
+
+
+def _key(row: Any) -> tuple[str, str, str, str]:
+    return (row.brand, row.model, row.variant, row.component)
 
 
 def save_states(session: Session, states: Mapping[Signature, SignatureState]) -> None:
@@ -376,6 +386,7 @@ def save_states(session: Session, states: Mapping[Signature, SignatureState]) ->
             "watch_until": state.watch_until,
             "error": state.error,
             "failed_at": state.failed_at,
+            "running": None if state.running is None else state.running.as_json(),
         }
         for s, state in sorted(states.items())
     ]
