@@ -255,9 +255,12 @@ def _resumed(
         return {}
     reach = lookback_days(params)
     found: dict[Signature, _Resumed] = {}
+    woken = _first_alarm_possible(store, params, resume, wanted)
     for signature, days in store.day_range(wanted).items():
         start = resume.get(signature)
         exact = start.day if start is not None else None
+        if signature in woken:
+            exact = woken[signature]
         first, last = days if days is not None else (None, None)
         if first is None:
             # Nothing to judge: read nothing before the day it would be judged from.
@@ -267,6 +270,32 @@ def _resumed(
         running = start.running if start is not None else None
         found[signature] = _Resumed(exact, running, floor, first, last)
     return found
+
+
+def _first_alarm_possible(
+    store: CountStore,
+    params: DetectionParams,
+    resume: Mapping[Signature, Resume],
+    wanted: Iterable[Signature],
+) -> dict[Signature, int]:
+    """For signatures with no episode open, the first day to judge that may alarm: every
+    trigger needs complaints of the signature's own in its window, so a signature quiet for
+    years (judged last long ago) is read from its next complaint on, not from its last day
+    judged, and the series it is compared with are read no further back either."""
+    if params.min_weighted_count <= 0 or params.dispro_min_count < 1 or params.surge_min_count < 1:
+        return {}
+    quiet = {
+        s: r.day - (params.window_days - 1)
+        for s in wanted
+        if (r := resume.get(s)) is not None and r.running is None
+    }
+    if not quiet:
+        return {}
+    never = date.max.toordinal() - lookback_days(params)
+    return {
+        s: never if day is None else max(resume[s].day, day)
+        for s, day in store.first_day_from(quiet).items()
+    }
 
 
 def _earliest(floors: Mapping[Signature, int], dependents: Iterable[Signature]) -> int | None:

@@ -109,6 +109,10 @@ class CountStore(Protocol):
         """Each signature's first and last day with counts; None when it has none."""
         ...
 
+    def first_day_from(self, since: Mapping[Signature, int]) -> Mapping[Signature, int | None]:
+        """Each signature's first day with counts on or after its own day (ordinals)."""
+        ...
+
 
 @dataclass(slots=True)
 class InMemoryCountStore:
@@ -154,6 +158,12 @@ class InMemoryCountStore:
             days = self.counts.get(signature)
             found[signature] = (min(days), max(days)) if days else None
         return found
+
+    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
+        return {
+            s: min((d for d in self.counts.get(s, {}) if d >= day), default=None)
+            for s, day in since.items()
+        }
 
     def signatures(self) -> list[Signature]:
         return sorted(self.counts)

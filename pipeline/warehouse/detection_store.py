@@ -130,6 +130,23 @@ class SqlCountStore:
                 found[Signature(b, m, v, c)] = None if first is None else (first, last)
         return found
 
+    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
+        wanted = sorted(since)
+        found: dict[Signature, int | None] = {}
+        conn = self.session.connection()
+        dialect = dialect_name(self.session)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            values: dict[str, Any] = {}
+            for i, s in enumerate(chunk):
+                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
+                day = date.fromordinal(max(1, since[s]))
+                values |= {f"c{i}": s.component, f"s{i}": day.isoformat()}
+            query = _first_from_query(dialect, len(chunk))
+            for b, m, v, c, first in conn.execute(query, values):
+                found[Signature(b, m, v, c)] = first
+        return found
+
 
 def _ordinal(dialect: str, column: str) -> str:
     """SQL for a date column's proleptic ordinal: day numbers cost less to fetch than dates."""
@@ -172,6 +189,21 @@ def _range_query(dialect: str, signatures: int) -> TextClause:
     return text(
         f"WITH w(b, m, v, c) AS (VALUES {_keys(signatures)}) "  # noqa: S608 - placeholders only
         f"SELECT w.b, w.m, w.v, w.c, {first}, {last} FROM w"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _first_from_query(dialect: str, signatures: int) -> TextClause:
+    """Each key's first day on or after its own: one seek in its index."""
+    since = "CAST(:s{} AS DATE)" if dialect == "postgresql" else ":s{}"
+    first = _ordinal(
+        dialect,
+        "(SELECT min(t.day) FROM signature_counts t WHERE t.brand = w.b AND t.model = w.m "
+        "AND t.variant = w.v AND t.component = w.c AND t.day >= w.s)",
+    )
+    return text(
+        f"WITH w(b, m, v, c, s) AS (VALUES {_keys(signatures, since)}) "  # noqa: S608 - placeholders only
+        f"SELECT w.b, w.m, w.v, w.c, {first} FROM w"
     )
 
 
