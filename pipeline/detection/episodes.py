@@ -282,30 +282,25 @@ def _cut(
     carried one until a later day scores more."""
     signal, carried = verdict.signal, verdict.carried
     exact = _exact_offset(verdict)
-    if carried is None or opened >= exact:
-        return _episode(
-            signature=signature,
-            signal=signal,
-            opened=opened,
-            closed=closed,
-            last=last,
-            params=verdict.params,
-        )
-    closed_at = None if closed is None else day_start(signal.start + closed)
-    later = signal.score[exact : last + 1]
-    if later.size == 0 or float(later.max()) <= carried.peak_score:
-        return replace(carried.episode, closed_at=closed_at)
-    fresh = _episode(
+    resumed = carried if carried is not None and opened < exact else None
+    if resumed is not None:
+        later = signal.score[exact : last + 1]
+        if later.size == 0 or float(later.max()) <= resumed.peak_score:
+            closed_at = None if closed is None else day_start(signal.start + closed)
+            return replace(resumed.episode, closed_at=closed_at)
+    episode = _episode(
         signature=signature,
         signal=signal,
-        opened=exact,
+        opened=opened if resumed is None else exact,
         closed=closed,
         last=last,
         params=verdict.params,
     )
-    at_opening = {k: carried.episode.evidence.get(k) for k in _OPENING_EVIDENCE}
+    if resumed is None:
+        return episode
+    at_opening = {k: resumed.episode.evidence.get(k) for k in _OPENING_EVIDENCE}
     return replace(
-        fresh, opened_at=carried.episode.opened_at, evidence={**fresh.evidence, **at_opening}
+        episode, opened_at=resumed.episode.opened_at, evidence={**episode.evidence, **at_opening}
     )
 
 

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
@@ -74,78 +74,60 @@ class SqlCountStore:
         self, signatures: Collection[Signature], since: date | None = None
     ) -> dict[Signature, Series]:
         wanted = list(dict.fromkeys(signatures))
-        found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
-        conn = self.session.connection()
-        dialect = dialect_name(self.session)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            values: dict[str, Any] = {} if since is None else {"since": since}
-            for i, s in enumerate(chunk):
-                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
-                values[f"c{i}"] = s.component
-            query = _series_query(dialect, len(chunk), since is not None)
-            # Day numbers from the database: a long history is many rows, and each date costs.
-            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
-                found.setdefault((brand, model, variant, component), []).append(
-                    (ordinal, n, severe)
-                )
-        return {
-            s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
-        }
+        shared: dict[str, Any] = {} if since is None else {"since": since}
+        rows = self._per_key(
+            wanted, lambda dialect, n: _series_query(dialect, n, since is not None), shared=shared
+        )
+        return _grouped(wanted, rows)
 
     def series_from(self, since: Mapping[Signature, int | None]) -> dict[Signature, Series]:
         wanted = sorted(since)
-        found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
-        conn = self.session.connection()
-        dialect = dialect_name(self.session)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            values: dict[str, Any] = {}
-            for i, s in enumerate(chunk):
-                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
-                floor = since[s]
-                day = date.fromordinal(max(1, floor)) if floor is not None else date.min
-                values |= {f"c{i}": s.component, f"s{i}": day.isoformat()}
-            query = _series_from_query(dialect, len(chunk))
-            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
-                found.setdefault((brand, model, variant, component), []).append(
-                    (ordinal, n, severe)
-                )
-        return {
-            s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
-        }
+        return _grouped(wanted, self._per_key(wanted, _series_from_query, days=since))
 
     def day_range(self, signatures: Collection[Signature]) -> dict[Signature, DayRange | None]:
-        wanted = sorted(set(signatures))
-        found: dict[Signature, DayRange | None] = {}
+        return {
+            Signature(b, m, v, c): None if first is None else (first, last)
+            for b, m, v, c, first, last in self._per_key(sorted(set(signatures)), _range_query)
+        }
+
+    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
+        return {
+            Signature(b, m, v, c): first
+            for b, m, v, c, first in self._per_key(sorted(since), _first_from_query, days=since)
+        }
+
+    def _per_key(
+        self,
+        wanted: Sequence[Signature],
+        query: Callable[[str, int], TextClause],
+        days: Mapping[Signature, int | None] | None = None,
+        shared: Mapping[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        """The rows of ``query`` over these keys (and each key's day, when ``days`` is given),
+        in chunks the drivers take."""
         conn = self.session.connection()
         dialect = dialect_name(self.session)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = dict(shared or {})
             for i, s in enumerate(chunk):
                 values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
                 values[f"c{i}"] = s.component
-            for b, m, v, c, first, last in conn.execute(_range_query(dialect, len(chunk)), values):
-                found[Signature(b, m, v, c)] = None if first is None else (first, last)
-        return found
+                if days is not None:
+                    day = days[s]
+                    values[f"s{i}"] = (
+                        date.min if day is None else date.fromordinal(max(1, day))
+                    ).isoformat()
+            yield from conn.execute(query(dialect, len(chunk)), values)
 
-    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
-        wanted = sorted(since)
-        found: dict[Signature, int | None] = {}
-        conn = self.session.connection()
-        dialect = dialect_name(self.session)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            values: dict[str, Any] = {}
-            for i, s in enumerate(chunk):
-                values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
-                day = date.fromordinal(max(1, since[s]))
-                values |= {f"c{i}": s.component, f"s{i}": day.isoformat()}
-            query = _first_from_query(dialect, len(chunk))
-            for b, m, v, c, first in conn.execute(query, values):
-                found[Signature(b, m, v, c)] = first
-        return found
+
+def _grouped(wanted: Sequence[Signature], rows: Iterable[Any]) -> dict[Signature, Series]:
+    """Rows of (key, day number, n, severe) as each wanted key's series."""
+    found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
+    # Day numbers from the database: a long history is many rows, and each date costs.
+    for brand, model, variant, component, ordinal, n, severe in rows:
+        found.setdefault((brand, model, variant, component), []).append((ordinal, n, severe))
+    return {s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted}
 
 
 def _ordinal(dialect: str, column: str) -> str:
