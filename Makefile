@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 SYSTEM_PACKAGES := chromium prometheus kcat
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit lint schemas client bench bench-replay bench-detection system-deps postgres clean
+.PHONY: help install demo test test-unit lint schemas client bench bench-replay bench-longrun bench-detection system-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: $(STAMP) postgres ## Throughput, latency, memory and NHTSA replay benchma
 
 bench-replay: $(STAMP) postgres ## Only the NHTSA complaint replay (SQLite and PostgreSQL); results in bench/results/
 	$(PY) -m bench.throughput --scenario replay
+
+bench-longrun: $(STAMP) postgres ## A batch's and a detector round's cost at the start and the end of a long replay (up to 10 min per run)
+	$(PY) -m bench.longrun --whole-history
 
 bench-detection: $(STAMP) ## Detection quality on simulated and real NHTSA data; results in bench/results/
 	$(PY) -m bench.detection

@@ -110,20 +110,37 @@ def episodes_from_signal(
     ]
 
 
-def _spans(signal: DailySignal, close_after_days: int) -> list[tuple[int, int | None]]:
-    """(opening, closing) offsets of every episode; closing None while still open."""
-    alarm_days = np.flatnonzero(signal.alarm)
-    if alarm_days.size == 0:
-        return []
+def _spans(
+    signal: DailySignal,
+    close_after_days: int,
+    exact_from: int = 0,
+    carried: Running | None = None,
+) -> list[tuple[int, int | None]]:
+    """(opening, closing) offsets of every episode; closing None while still open.
+
+    Only days from ``exact_from`` (an offset) on are read; ``carried`` is the episode open on
+    the day before, whose opening may lie before the signal's first day (a negative offset).
+    """
     quiet = max(1, close_after_days)
-    clear = signal.clear & ~signal.alarm
+    alarm = signal.alarm[exact_from:]
+    alarm_days = np.flatnonzero(alarm) + exact_from
+    if carried is None and alarm_days.size == 0:
+        return []
+    clear = signal.clear[exact_from:] & ~alarm
+    pad = 0
+    if carried is not None:
+        # The carried run of clear days stands in for the days before ``exact_from``.
+        pad = quiet
+        before = np.zeros(pad, dtype=np.bool_)
+        before[pad - min(carried.clear_run, pad) :] = True
+        clear = np.concatenate((before, clear))
     not_clear = np.concatenate(([0], np.cumsum(~clear)))
-    length = signal.alarm.size
+    length = clear.size
     # closable[c]: days c-quiet+1..c are all clear.
     ends = np.arange(quiet - 1, length)
-    closable = ends[(not_clear[ends + 1] - not_clear[ends + 1 - quiet]) == 0]
+    closable = ends[(not_clear[ends + 1] - not_clear[ends + 1 - quiet]) == 0] - pad + exact_from
     spans: list[tuple[int, int | None]] = []
-    cursor = int(alarm_days[0])
+    cursor = carried.opened - signal.start if carried is not None else int(alarm_days[0])
     while True:
         opened = cursor
         candidates = closable[np.searchsorted(closable, opened + quiet) :]
@@ -138,12 +155,58 @@ def _spans(signal: DailySignal, close_after_days: int) -> list[tuple[int, int | 
 
 
 @dataclass(frozen=True, slots=True)
+class Running:
+    """The episode open at the end of the last day judged, as far as later days need it: a
+    round then reads only the days its new verdicts need, not the episode's whole span."""
+
+    episode: FlagEpisode
+    """The episode as it stood that day (its peak so far, the evidence at the peak)."""
+    peak_score: float
+    """The unrounded score at the peak: a later day is a new peak only when it scores more."""
+    clear_run: int
+    """Clear days in a row up to that day (at most the days an episode needs to close)."""
+
+    @property
+    def opened(self) -> int:
+        return self.episode.opened_at.date().toordinal()
+
+    def as_json(self) -> dict[str, Any]:
+        e = self.episode
+        return {
+            "method": e.method,
+            "opened_at": e.opened_at.isoformat(),
+            "score": e.score,
+            "severity": e.severity,
+            "evidence": e.evidence,
+            "peak_score": self.peak_score,
+            "clear_run": self.clear_run,
+        }
+
+    @staticmethod
+    def from_json(signature: Signature, data: Mapping[str, Any]) -> Running:
+        episode = FlagEpisode(
+            signature=signature,
+            method=data["method"],
+            opened_at=datetime.fromisoformat(data["opened_at"]),
+            closed_at=None,
+            score=float(data["score"]),
+            severity=data["severity"],
+            evidence=dict(data["evidence"]),
+        )
+        return Running(episode, float(data["peak_score"]), int(data["clear_run"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """A detector's daily signal on a signature and the thresholds its episodes use."""
 
     signal: DailySignal
     params: DetectionParams
     close_after_days: int
+    exact_from: int | None = None
+    """The first day (ordinal) the signal is exact on, when it was computed from part of the
+    history: no episode opens before it but ``carried``, the one open the day before."""
+    carried: Running | None = None
 
 
 def walk_changes(
@@ -170,15 +233,22 @@ def walk_changes(
     days = {first}
     for verdict in verdicts:
         signal = verdict.signal
-        for opened, closed in _spans(signal, verdict.close_after_days):
+        exact = _exact_offset(verdict)
+        carried = verdict.carried
+        for opened, closed in _spans(signal, verdict.close_after_days, exact, carried):
             spans.append((verdict, opened, closed))
             lo = max(opened, first - signal.start)
             hi = min(closed if closed is not None else signal.alarm.size - 1, last - signal.start)
             days.update(d + signal.start for d in (opened, closed) if d is not None)
             if lo <= hi:
                 # A new running maximum of the score since the opening moves the peak.
-                running = np.maximum.accumulate(signal.score[opened : hi + 1])
-                rises = np.flatnonzero(np.diff(running) > 0) + 1 + opened
+                if carried is not None and opened < exact:
+                    scores = np.concatenate(([carried.peak_score], signal.score[exact : hi + 1]))
+                    origin = exact - 1
+                else:
+                    scores, origin = signal.score[opened : hi + 1], opened
+                running = np.maximum.accumulate(scores)
+                rises = np.flatnonzero(np.diff(running) > 0) + 1 + origin
                 days.update(int(d) + signal.start for d in rises if d >= lo)
     current = {episode.flag_id: episode for episode in published}
     changes: list[tuple[int, FlagChange]] = []
@@ -190,22 +260,90 @@ def walk_changes(
             if opened > cut:
                 continue
             shown = closed if closed is not None and closed <= cut else None
-            view.append(
-                _episode(
-                    signature=signature,
-                    signal=signal,
-                    opened=opened,
-                    closed=shown,
-                    last=cut if shown is None else shown,
-                    params=verdict.params,
-                )
-            )
+            view.append(_cut(signature, verdict, opened, shown, cut if shown is None else shown))
         for change in diff_episodes(
             list(current.values()), view, tolerance, withdrawn_at=day_start(day)
         ):
             changes.append((day, change))
             current[change.episode.flag_id] = change.episode
     return changes
+
+
+def _exact_offset(verdict: Verdict) -> int:
+    if verdict.exact_from is None:
+        return 0
+    return max(0, verdict.exact_from - verdict.signal.start)
+
+
+def _cut(
+    signature: Signature, verdict: Verdict, opened: int, closed: int | None, last: int
+) -> FlagEpisode:
+    """The episode opened on ``opened`` as it stands on ``last`` (offsets), its peak the
+    carried one until a later day scores more."""
+    signal, carried = verdict.signal, verdict.carried
+    exact = _exact_offset(verdict)
+    resumed = carried if carried is not None and opened < exact else None
+    if resumed is not None:
+        later = signal.score[exact : last + 1]
+        if later.size == 0 or float(later.max()) <= resumed.peak_score:
+            closed_at = None if closed is None else day_start(signal.start + closed)
+            return replace(resumed.episode, closed_at=closed_at)
+    episode = _episode(
+        signature=signature,
+        signal=signal,
+        opened=opened if resumed is None else exact,
+        closed=closed,
+        last=last,
+        params=verdict.params,
+    )
+    if resumed is None:
+        return episode
+    at_opening = {k: resumed.episode.evidence.get(k) for k in _OPENING_EVIDENCE}
+    return replace(
+        episode, opened_at=resumed.episode.opened_at, evidence={**episode.evidence, **at_opening}
+    )
+
+
+_OPENING_EVIDENCE = ("opened_observed", "opened_expected")
+
+
+def running_at(verdicts: Sequence[Verdict], signature: Signature, day: int) -> Running | None:
+    """The episode open at the end of ``day`` (an ordinal) and what the next days need of it;
+    None when none is open (or the signals do not reach that day)."""
+    for verdict in verdicts:
+        signal = verdict.signal
+        cut = day - signal.start
+        if not 0 <= cut < signal.alarm.size:
+            continue
+        for opened, closed in _spans(
+            signal, verdict.close_after_days, _exact_offset(verdict), verdict.carried
+        ):
+            if opened <= cut and (closed is None or closed > cut):
+                episode = _cut(signature, verdict, opened, None, cut)
+                return Running(episode, _peak_score(verdict, opened, cut), _clear_run(verdict, cut))
+    return None
+
+
+def _peak_score(verdict: Verdict, opened: int, cut: int) -> float:
+    signal, carried = verdict.signal, verdict.carried
+    exact = _exact_offset(verdict)
+    if carried is not None and opened < exact:
+        later = signal.score[exact : cut + 1]
+        return max(carried.peak_score, float(later.max())) if later.size else carried.peak_score
+    return float(signal.score[opened : cut + 1].max())
+
+
+def _clear_run(verdict: Verdict, cut: int) -> int:
+    """Clear (and not alarm) days in a row ending on ``cut``, at most ``close_after_days``."""
+    signal, carried = verdict.signal, verdict.carried
+    quiet = max(1, verdict.close_after_days)
+    exact = _exact_offset(verdict)
+    clear = signal.clear[exact : cut + 1] & ~signal.alarm[exact : cut + 1]
+    blocked = np.flatnonzero(~clear)
+    if blocked.size:
+        return min(quiet, int(clear.size - 1 - blocked[-1]))
+    before = carried.clear_run if carried is not None else 0
+    return min(quiet, int(clear.size) + before)
 
 
 def _episode(

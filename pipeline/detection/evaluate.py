@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
+from pipeline.detection.complaints import METHOD as COMPLAINT_METHOD
 from pipeline.detection.complaints import complaint_signal
-from pipeline.detection.episodes import FlagEpisode, Verdict, episodes_from_signal
+from pipeline.detection.episodes import FlagEpisode, Running, Verdict, episodes_from_signal
 from pipeline.detection.exposure import (
     daily_sales,
     exposure_from_sales,
@@ -87,17 +88,61 @@ def daily_signals(
     installed_base: InstalledBase | None,
     params: DetectionParams,
     through: date,
+    resume: Mapping[Signature, Resume] | None = None,
 ) -> Signals:
     """Each monitored signature's daily verdict from its first day with counts to ``through``.
 
     The grid is anchored at the signature's own first day, not at ``through``, and every
     detector is causal, so the verdict for a day does not depend on how far the grid reaches:
     walking it in pieces (rounds) gives what one walk over the whole history gives.
+
+    ``resume`` (see :func:`resume_from`) names, per signature, the first day whose verdict is
+    needed and the episode open the day before: a complaint signature's counts are then read
+    from :func:`lookback_days` before that day only, and its verdict is exact from that day
+    on, so a round costs the days that changed, not the history. Without ``resume`` every
+    series is read whole. The exposure detector's CUSUM carries
+    its state through the whole history: those signatures are always read in full.
     """
     found, last, failed = _signals(
-        signatures, store, installed_base, params, through, anchored=True
+        signatures, store, installed_base, params, through, anchored=True, resume=resume
     )
     return Signals(found, last, failed)
+
+
+def lookback_days(params: DetectionParams) -> int:
+    """How many days before a day the complaint signal reads: the surge compares the last
+    ``surge_recent_days`` with the ``window_days`` before them."""
+    return params.window_days + params.surge_recent_days
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a signature's next round starts: the first day to judge, and the episode open
+    on the day before it (None: none open)."""
+
+    day: int
+    running: Running | None = None
+
+
+def resume_from(
+    judged: date | None, published: Iterable[FlagEpisode], running: Running | None
+) -> Resume | None:
+    """How a round goes on from what was published through ``judged`` and the episode that
+    was open then. None (judge the whole history): never judged, a published episode of a
+    method the complaint detector does not produce, or an open one the state does not carry
+    (judged before the state carried it)."""
+    if judged is None:
+        return None
+    open_ids = set()
+    for episode in published:
+        if episode.method != COMPLAINT_METHOD:
+            return None
+        if episode.is_open:
+            open_ids.add(episode.flag_id)
+    carried = {running.episode.flag_id} if running is not None else set()
+    if open_ids != carried:
+        return None
+    return Resume(judged.toordinal() + 1, running)
 
 
 def _signals(
@@ -108,6 +153,7 @@ def _signals(
     as_of: date | None,
     *,
     anchored: bool,
+    resume: Mapping[Signature, Resume] | None = None,
 ) -> tuple[dict[Signature, list[Verdict]], dict[Signature, int | None], dict[Signature, Exception]]:
     targets = [s for s in monitored(signatures) if params.monitor_model_level or s.variant != ANY]
     with_base = {s for s in targets if _sales(installed_base, s)}
@@ -121,20 +167,36 @@ def _signals(
         }
     else:
         with_base = {s for s in with_base if s.market is None}
-    needed: set[Signature] = set(targets)
+    needed: dict[Signature, list[Signature]] = {}
     for signature in targets:
+        needed.setdefault(signature, []).append(signature)
         if signature in with_base:
-            needed.add(_peer_component(signature))
+            related = [_peer_component(signature)]
             if signature.market is None:
-                needed.add(Signature(signature.brand, signature.model, ANY, signature.component))
+                related.append(
+                    Signature(signature.brand, signature.model, ANY, signature.component)
+                )
         elif signature.market is None:
-            needed.update(references_of(signature))
-            needed.add(replace(signature, variant=ANY))
-            needed.add(Signature(signature.brand, signature.model, ANY, ANY))
-    since = None
-    if as_of is not None and not anchored:
-        since = as_of - timedelta(days=params.history_days + 1)
-    series = store.series(sorted(needed), since)
+            related = [
+                *references_of(signature),
+                replace(signature, variant=ANY),
+                Signature(signature.brand, signature.model, ANY, ANY),
+            ]
+        else:
+            related = []
+        for key in related:
+            needed.setdefault(key, []).append(signature)
+    resumed = _resumed(targets, with_base, store, params, resume) if resume is not None else {}
+    if resumed:
+        floors = {s: r.floor for s, r in resumed.items()}
+        series = store.series_from(
+            {key: _earliest(floors, dependents) for key, dependents in needed.items()}
+        )
+    else:
+        since = None
+        if as_of is not None and not anchored:
+            since = as_of - timedelta(days=params.history_days + 1)
+        series = store.series(sorted(needed), since)
     history = None if anchored else params.history_days
     exposures = (
         _Exposures(installed_base, params, series, as_of)
@@ -153,13 +215,93 @@ def _signals(
                 # one.
                 scored = None
             else:
-                scored = _without_base(signature, series, params, as_of, history)
+                scored = _without_base(
+                    signature, series, params, as_of, history, resumed.get(signature)
+                )
         except Exception as exc:  # noqa: BLE001 - one signature's bad data must not stop the rest
             failed[signature] = exc
             continue
         result[signature] = [] if scored is None else [scored]
-    last = {s: series[s].last_day for s in targets}
+    last = {
+        s: (r.last if (r := resumed.get(s)) is not None else series[s].last_day) for s in targets
+    }
     return result, last, failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Resumed:
+    """A complaint signature read from ``floor`` on: its first day with counts or, resumed,
+    the lookback before ``exact``, the first day its verdict is needed (None: all)."""
+
+    exact: int | None
+    running: Running | None
+    floor: int
+    first: int | None
+    """The first and last day of its whole series (None: no counts)."""
+    last: int | None
+
+
+def _resumed(
+    targets: Iterable[Signature],
+    with_base: Collection[Signature],
+    store: CountStore,
+    params: DetectionParams,
+    resume: Mapping[Signature, Resume],
+) -> dict[Signature, _Resumed]:
+    """Where each complaint signature's grid starts. Its signal reads nothing before its own
+    first day, so neither its series nor those it is compared with are read from earlier."""
+    wanted = [s for s in targets if s not in with_base and s.market is None]
+    if not wanted:
+        return {}
+    reach = lookback_days(params)
+    found: dict[Signature, _Resumed] = {}
+    woken = _first_alarm_possible(store, params, resume, wanted)
+    for signature, days in store.day_range(wanted).items():
+        start = resume.get(signature)
+        exact = start.day if start is not None else None
+        if signature in woken:
+            exact = woken[signature]
+        first, last = days if days is not None else (None, None)
+        if first is None:
+            # Nothing to judge: read nothing before the day it would be judged from.
+            floor = exact - reach if exact is not None else date.max.toordinal()
+        else:
+            floor = first if exact is None else max(first, exact - reach)
+        running = start.running if start is not None else None
+        found[signature] = _Resumed(exact, running, floor, first, last)
+    return found
+
+
+def _first_alarm_possible(
+    store: CountStore,
+    params: DetectionParams,
+    resume: Mapping[Signature, Resume],
+    wanted: Iterable[Signature],
+) -> dict[Signature, int]:
+    """For signatures with no episode open, the first day to judge that may alarm: every
+    trigger needs complaints of the signature's own in its window, so a signature quiet for
+    years (judged last long ago) is read from its next complaint on, not from its last day
+    judged, and the series it is compared with are read no further back either."""
+    if params.min_weighted_count <= 0 or params.dispro_min_count < 1 or params.surge_min_count < 1:
+        return {}
+    quiet = {
+        s: r.day - (params.window_days - 1)
+        for s in wanted
+        if (r := resume.get(s)) is not None and r.running is None
+    }
+    if not quiet:
+        return {}
+    never = date.max.toordinal() - lookback_days(params)
+    return {
+        s: never if day is None else max(resume[s].day, day)
+        for s, day in store.first_day_from(quiet).items()
+    }
+
+
+def _earliest(floors: Mapping[Signature, int], dependents: Iterable[Signature]) -> int | None:
+    """The first day a series is needed from: the earliest of its readers' (None: all of it)."""
+    days = [floors.get(s) for s in dependents]
+    return None if any(d is None for d in days) else min(d for d in days if d is not None)
 
 
 def _sales(installed_base: InstalledBase | None, signature: Signature) -> bool:
@@ -187,9 +329,14 @@ def _peer_component(signature: Signature) -> Signature:
 
 
 def _grid(
-    own_first: int | None, related: Iterable[Series], as_of: date | None, history_days: int | None
+    own_first: int | None,
+    related: Iterable[Series],
+    as_of: date | None,
+    history_days: int | None,
+    floor: int | None = None,
 ) -> tuple[int, int] | None:
-    """The days to judge: from the own first day (or ``history_days`` back) to ``as_of``."""
+    """The days to judge: from the own first day (or ``history_days`` back, or ``floor``, the
+    first day read) to ``as_of``."""
     if own_first is None:
         return None
     if as_of is not None:
@@ -202,6 +349,8 @@ def _grid(
             f"{end - start} days from the first count to {date.fromordinal(end)}: more than "
             f"{MAX_GRID_DAYS}; check the signature's counts for a wrong day"
         )
+    if floor is not None:
+        start = max(start, floor)
     return (start, end) if start <= end else None
 
 
@@ -211,13 +360,18 @@ def _without_base(
     params: DetectionParams,
     as_of: date | None,
     history_days: int | None,
+    resumed: _Resumed | None = None,
 ) -> Verdict | None:
     params = complaint_params(signature, params)
     own = series[signature]
     product, component, grand = (series[key] for key in references_of(signature))
     model_component = series.get(replace(signature, variant=ANY), Series.empty())
     model_total = series.get(Signature(signature.brand, signature.model, ANY, ANY), Series.empty())
-    grid = _grid(own.first_day, (own, product, component, grand), as_of, history_days)
+    related = (own, product, component, grand)
+    if resumed is None:
+        grid = _grid(own.first_day, related, as_of, history_days)
+    else:
+        grid = _grid(resumed.first, related, as_of, history_days, resumed.floor)
     if grid is None:
         return None
     start, end = grid
@@ -233,7 +387,11 @@ def _without_base(
         model_component=model_component.dense(start, end)[0],
         model_total=model_total.dense(start, end)[0],
     )
-    return Verdict(signal, params, params.complaint_close_after_days)
+    if resumed is None:
+        return Verdict(signal, params, params.complaint_close_after_days)
+    return Verdict(
+        signal, params, params.complaint_close_after_days, resumed.exact, resumed.running
+    )
 
 
 def complaint_params(signature: Signature, params: DetectionParams) -> DetectionParams:

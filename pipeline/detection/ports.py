@@ -84,6 +84,10 @@ class Series:
     __hash__ = None  # type: ignore[assignment]  # mutable arrays inside: never a dict key
 
 
+DayRange = tuple[int, int]
+"""First and last day (ordinals) of a series."""
+
+
 class CountStore(Protocol):
     """Daily counts per signature, written once per batch and read once per evaluation."""
 
@@ -95,6 +99,18 @@ class CountStore(Protocol):
         self, signatures: Collection[Signature], since: date | None = None
     ) -> Mapping[Signature, Series]:
         """Each signature's series from ``since`` on (all of it when None); unknown ones empty."""
+        ...
+
+    def series_from(self, since: Mapping[Signature, int | None]) -> Mapping[Signature, Series]:
+        """Each signature's series from its own day on (an ordinal; all of it when None)."""
+        ...
+
+    def day_range(self, signatures: Collection[Signature]) -> Mapping[Signature, DayRange | None]:
+        """Each signature's first and last day with counts; None when it has none."""
+        ...
+
+    def first_day_from(self, since: Mapping[Signature, int]) -> Mapping[Signature, int | None]:
+        """Each signature's first day with counts on or after its own day (ordinals)."""
         ...
 
 
@@ -128,6 +144,26 @@ class InMemoryCountStore:
                 np.array([per_day[d].severe for d in days], dtype=np.int64),
             )
         return result
+
+    def series_from(self, since: Mapping[Signature, int | None]) -> dict[Signature, Series]:
+        result: dict[Signature, Series] = {}
+        for signature, floor in since.items():
+            day = None if floor is None else date.fromordinal(max(1, floor))
+            result |= self.series([signature], day)
+        return result
+
+    def day_range(self, signatures: Collection[Signature]) -> dict[Signature, DayRange | None]:
+        found: dict[Signature, DayRange | None] = {}
+        for signature in signatures:
+            days = self.counts.get(signature)
+            found[signature] = (min(days), max(days)) if days else None
+        return found
+
+    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
+        return {
+            s: min((d for d in self.counts.get(s, {}) if d >= day), default=None)
+            for s, day in since.items()
+        }
 
     def signatures(self) -> list[Signature]:
         return sorted(self.counts)

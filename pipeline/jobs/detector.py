@@ -68,6 +68,9 @@ class Detector:
     settle: timedelta = timedelta(days=1)
     """Days this close to the watermark are not judged yet: their events may still arrive."""
     limit: int = 2_000
+    incremental: bool = True
+    """Read a signature judged before only as far back as its new days need (off: its whole
+    history every time, the reference the incremental reads are tested against)."""
     _base: detection_store.InstalledBaseRead = field(
         default_factory=lambda: detection_store.InstalledBaseRead(None)
     )
@@ -90,7 +93,12 @@ class Detector:
         stored = detection_store.load_episodes(session, held)
         base = self._installed_base(session)
         signals = detection.daily_signals(
-            held, detection_store.SqlCountStore(session), base.base, self.params, through
+            held,
+            detection_store.SqlCountStore(session),
+            base.base,
+            self.params,
+            through,
+            self._resume(states, stored) if self.incremental else None,
         )
         stats: dict[str, int] = {
             "signatures_evaluated": len(signals.found),
@@ -118,11 +126,17 @@ class Detector:
                     key = f"flags_raised:{message.episode.severity}"
                     stats[key] = stats.get(key, 0) + 1
             latest = {e.flag_id: e for e in (*stored[signature], *episodes)}
+            previous = states.get(signature)
+            if previous is not None and evaluated_through != through:
+                running = previous.running  # not judged further (the watermark went back)
+            else:
+                running = detection.running_at(verdicts, signature, through.toordinal())
             new_states[signature] = detection_store.SignatureState(
                 evaluated_through=evaluated_through,
                 watch_until=_watch_until(
                     self.params, latest.values(), signals.last_count_day[signature]
                 ),
+                running=running,
             )
         for signature, error in signals.failed.items():
             log.warning(
@@ -136,6 +150,20 @@ class Detector:
         seen = {s: marks for s, marks in marked.items() if s in held}
         messages_out = [m.outgoing(self.flags_topic) for m in outbox]
         return Round(through, seen, changed, messages_out, new_states, stats)
+
+    @staticmethod
+    def _resume(
+        states: Mapping[detection.Signature, detection_store.SignatureState],
+        stored: Mapping[detection.Signature, list[detection.FlagEpisode]],
+    ) -> dict[detection.Signature, detection.Resume]:
+        """Where each signature goes on from; those absent are judged over their history."""
+        found: dict[detection.Signature, detection.Resume] = {}
+        for signature, episodes in stored.items():
+            state = states.get(signature) or detection_store.SignatureState()
+            resume = detection.resume_from(state.evaluated_through, episodes, state.running)
+            if resume is not None:
+                found[signature] = resume
+        return found
 
     def _walk(
         self,

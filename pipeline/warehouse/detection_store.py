@@ -6,7 +6,7 @@ import functools
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
@@ -25,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from pipeline.detection import ANY, DayCount, FlagEpisode, Signature
+from pipeline.detection import ANY, DayCount, FlagEpisode, Running, Signature
 from pipeline.detection.dedupe import Filed
-from pipeline.detection.ports import InMemoryInstalledBase, Series, month_start
+from pipeline.detection.ports import DayRange, InMemoryInstalledBase, Series, month_start
 from pipeline.warehouse.engine import dialect_name
 from pipeline.warehouse.tables import (
     ComplaintRow,
@@ -74,24 +74,119 @@ class SqlCountStore:
         self, signatures: Collection[Signature], since: date | None = None
     ) -> dict[Signature, Series]:
         wanted = list(dict.fromkeys(signatures))
-        found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
+        shared: dict[str, Any] = {} if since is None else {"since": since}
+        rows = self._per_key(
+            wanted, lambda dialect, n: _series_query(dialect, n, since is not None), shared=shared
+        )
+        return _grouped(wanted, rows)
+
+    def series_from(self, since: Mapping[Signature, int | None]) -> dict[Signature, Series]:
+        wanted = sorted(since)
+        return _grouped(wanted, self._per_key(wanted, _series_from_query, days=since))
+
+    def day_range(self, signatures: Collection[Signature]) -> dict[Signature, DayRange | None]:
+        return {
+            Signature(b, m, v, c): None if first is None else (first, last)
+            for b, m, v, c, first, last in self._per_key(sorted(set(signatures)), _range_query)
+        }
+
+    def first_day_from(self, since: Mapping[Signature, int]) -> dict[Signature, int | None]:
+        return {
+            Signature(b, m, v, c): first
+            for b, m, v, c, first in self._per_key(sorted(since), _first_from_query, days=since)
+        }
+
+    def _per_key(
+        self,
+        wanted: Sequence[Signature],
+        query: Callable[[str, int], TextClause],
+        days: Mapping[Signature, int | None] | None = None,
+        shared: Mapping[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        """The rows of ``query`` over these keys (and each key's day, when ``days`` is given),
+        in chunks the drivers take."""
         conn = self.session.connection()
         dialect = dialect_name(self.session)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            values: dict[str, Any] = {} if since is None else {"since": since}
+            values: dict[str, Any] = dict(shared or {})
             for i, s in enumerate(chunk):
                 values |= {f"b{i}": s.brand, f"m{i}": s.model, f"v{i}": s.variant}
                 values[f"c{i}"] = s.component
-            query = _series_query(dialect, len(chunk), since is not None)
-            # Day numbers from the database: a long history is many rows, and each date costs.
-            for brand, model, variant, component, ordinal, n, severe in conn.execute(query, values):
-                found.setdefault((brand, model, variant, component), []).append(
-                    (ordinal, n, severe)
-                )
-        return {
-            s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted
-        }
+                if days is not None:
+                    day = days[s]
+                    values[f"s{i}"] = (
+                        date.min if day is None else date.fromordinal(max(1, day))
+                    ).isoformat()
+            yield from conn.execute(query(dialect, len(chunk)), values)
+
+
+def _grouped(wanted: Sequence[Signature], rows: Iterable[Any]) -> dict[Signature, Series]:
+    """Rows of (key, day number, n, severe) as each wanted key's series."""
+    found: dict[tuple[str, str, str, str], list[tuple[int, int, int]]] = {}
+    # Day numbers from the database: a long history is many rows, and each date costs.
+    for brand, model, variant, component, ordinal, n, severe in rows:
+        found.setdefault((brand, model, variant, component), []).append((ordinal, n, severe))
+    return {s: _series(found.get((s.brand, s.model, s.variant, s.component), [])) for s in wanted}
+
+
+def _ordinal(dialect: str, column: str) -> str:
+    """SQL for a date column's proleptic ordinal: day numbers cost less to fetch than dates."""
+    if dialect == "postgresql":
+        return f"({column} - DATE '0001-01-01' + 1)"
+    return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
+
+
+def _keys(signatures: int, *extra: str) -> str:
+    return ", ".join(
+        "("
+        + ", ".join((f":b{i}", f":m{i}", f":v{i}", f":c{i}", *(e.format(i) for e in extra)))
+        + ")"
+        for i in range(signatures)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _series_from_query(dialect: str, signatures: int) -> TextClause:
+    """As :func:`_series_query`, each key read from its own first day on."""
+    since = "CAST(:s{} AS DATE)" if dialect == "postgresql" else ":s{}"
+    return text(
+        f"WITH w(b, m, v, c, s) AS (VALUES {_keys(signatures, since)}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {_ordinal(dialect, 't.day')}, t.n, "
+        "t.severe FROM w JOIN signature_counts t "
+        "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c "
+        "AND t.day >= w.s"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _range_query(dialect: str, signatures: int) -> TextClause:
+    """The first and last day of each key: two seeks in its index, not a read of its history."""
+    bound = (
+        "(SELECT {}(t.day) FROM signature_counts t WHERE t.brand = w.b AND t.model = w.m "
+        "AND t.variant = w.v AND t.component = w.c)"
+    )
+    first = _ordinal(dialect, bound.format("min"))
+    last = _ordinal(dialect, bound.format("max"))
+    return text(
+        f"WITH w(b, m, v, c) AS (VALUES {_keys(signatures)}) "  # noqa: S608 - placeholders only
+        f"SELECT w.b, w.m, w.v, w.c, {first}, {last} FROM w"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _first_from_query(dialect: str, signatures: int) -> TextClause:
+    """Each key's first day on or after its own: one seek in its index."""
+    since = "CAST(:s{} AS DATE)" if dialect == "postgresql" else ":s{}"
+    first = _ordinal(
+        dialect,
+        "(SELECT min(t.day) FROM signature_counts t WHERE t.brand = w.b AND t.model = w.m "
+        "AND t.variant = w.v AND t.component = w.c AND t.day >= w.s)",
+    )
+    return text(
+        f"WITH w(b, m, v, c, s) AS (VALUES {_keys(signatures, since)}) "  # noqa: S608 - placeholders only
+        f"SELECT w.b, w.m, w.v, w.c, {first} FROM w"
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,16 +194,10 @@ def _series_query(dialect: str, signatures: int, since: bool) -> TextClause:
     """The daily counts of ``signatures`` keys, joined to them so that each is looked up in the
     key's index: SQLite scans the whole table for a row-value ``IN`` list, so a read would
     cost the history of every signature instead of the history of those asked for."""
-    keys = ", ".join(f"(:b{i}, :m{i}, :v{i}, :c{i})" for i in range(signatures))
-    day = (
-        "(t.day - DATE '0001-01-01' + 1)"
-        if dialect == "postgresql"
-        else "CAST(julianday(t.day) - 1721424.5 AS INTEGER)"  # julianday('0001-01-01') + 1
-    )
     sql = (
-        f"WITH w(b, m, v, c) AS (VALUES {keys}) "  # noqa: S608 - placeholders only
-        f"SELECT t.brand, t.model, t.variant, t.component, {day}, t.n, t.severe "
-        "FROM w JOIN signature_counts t "
+        f"WITH w(b, m, v, c) AS (VALUES {_keys(signatures)}) "  # noqa: S608 - placeholders only
+        f"SELECT t.brand, t.model, t.variant, t.component, {_ordinal(dialect, 't.day')}, t.n, "
+        "t.severe FROM w JOIN signature_counts t "
         "ON t.brand = w.b AND t.model = w.m AND t.variant = w.v AND t.component = w.c"
     )
     if not since:
@@ -279,6 +368,8 @@ class SignatureState:
     watch_until: date | None = None
     error: str | None = None
     failed_at: datetime | None = None
+    running: Running | None = None
+    """The episode open on ``evaluated_through``, which the next round goes on from."""
 
 
 def load_states(
@@ -287,10 +378,18 @@ def load_states(
     """The stored state of these signatures; those never judged are absent."""
     return {
         Signature(r.brand, r.model, r.variant, r.component): SignatureState(
-            r.evaluated_through, r.watch_until, r.error, r.failed_at
+            r.evaluated_through,
+            r.watch_until,
+            r.error,
+            r.failed_at,
+            None if r.running is None else Running.from_json(Signature(*_key(r)), r.running),
         )
         for r in _rows_of(session, DetectionStateRow, sorted(signatures))
     }
+
+
+def _key(row: Any) -> tuple[str, str, str, str]:
+    return (row.brand, row.model, row.variant, row.component)
 
 
 def save_states(session: Session, states: Mapping[Signature, SignatureState]) -> None:
@@ -301,6 +400,7 @@ def save_states(session: Session, states: Mapping[Signature, SignatureState]) ->
             "watch_until": state.watch_until,
             "error": state.error,
             "failed_at": state.failed_at,
+            "running": None if state.running is None else state.running.as_json(),
         }
         for s, state in sorted(states.items())
     ]

@@ -330,6 +330,9 @@ class DetectionStateRow(Base):
     """Why the last evaluation failed; set aside until new counts mark the signature again."""
     failed_at: Mapped[datetime | None] = mapped_column(Ts)
     """The event-time watermark when it failed."""
+    running: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The episode open on ``evaluated_through`` (its peak so far and its run of clear days):
+    the next round goes on from it instead of rereading the episode's whole span."""
 
 
 class DefectFlagRow(Base):
