@@ -29,11 +29,11 @@ from sqlalchemy import Engine, text
 
 from bench.replay import default_file
 from bench.warehouses import WarehouseKind, fresh_warehouse
-from pipeline.config import Settings
-from pipeline.detector import DetectionRunner
-from pipeline.service import BatchProcessor
-from pipeline.stages import build_detector, build_stages
-from pipeline.triage import Message
+from pipeline.bootstrap import build_detector, build_steps
+from pipeline.common.config import Settings
+from pipeline.common.records import Message
+from pipeline.jobs.batch.processor import BatchProcessor
+from pipeline.jobs.detector import DetectionRunner
 from schemas.codec import encode
 from schemas.feedback import ComplaintFiled
 
@@ -90,11 +90,11 @@ def run(
 ) -> dict[str, Any]:
     """Batches and detector rounds until ``events`` are archived or ``max_s`` have passed."""
     settings = Settings()
-    enrich, stages = build_stages(settings)
+    steps = build_steps(settings)
     topic = settings.topics.feedback
     rows: list[dict[str, Any]] = []
     with fresh_warehouse(kind, workdir) as (_, engine):
-        processor = BatchProcessor(engine, settings.topics, lambda: NOW, stages, enrich)
+        processor = BatchProcessor(engine, settings.topics, steps, clock=lambda: NOW)
         detector = replace(build_detector(settings), incremental=incremental)
         runner = DetectionRunner(engine, detector, clock=lambda: NOW)
         started = time.perf_counter()

@@ -18,13 +18,14 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
 from bench.profile_stats import frame_key, is_idle
 from consumers import isolation
 from consumers.isolation import _start_child as isolation_start
+from pipeline.bootstrap import build_detection_runner
 from pipeline.common.config import Settings
 
 DUMP_EVERY_S = 1.0
@@ -103,11 +104,12 @@ def child_path(out: Path, role: str = "batches") -> Path:
 _CHILD_ENV = "BENCH_SAMPLER_CHILD"
 
 
-def _start_sampled_child(settings: Settings, role: str) -> None:
+def _start_sampled_child(settings: Settings, build: Callable[[], object], niceness: int) -> None:
     """A child's initializer (batches or detection), under its own sampler."""
+    role = "detection" if getattr(build, "func", None) is build_detection_runner else "batches"
     out, _, interval_s = os.environ[_CHILD_ENV].rpartition("|")
     StackSampler(child_path(Path(out), role), float(interval_s)).start()
-    isolation_start(settings, role)
+    isolation_start(settings, build, niceness)
 
 
 def main() -> None:
