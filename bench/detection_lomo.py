@@ -4,7 +4,8 @@ beside the count baselines at the same flag rate.
 Tuning and scoring data never mix: :func:`leave_one_make_out` tunes on ``data.only(train)`` and
 scores on ``data.only({held_out})``, a store filled with the held-out make's complaints alone
 (as a user importing that make would have). The simulator is scored on ``TEST_SEEDS`` only;
-``TUNING_SEEDS`` are the seeds the exposure thresholds in ``DetectionParams`` were chosen on.
+``TUNING_SEEDS`` are the seeds the exposure thresholds are tuned on
+(``bench.detection_sim_tuning``).
 
 Count baseline at the same flag rate: "flag a signature at its k-th complaint in a window" for
 every k, which gives a curve of (flags, recall); the baseline's value at our flag count is read
