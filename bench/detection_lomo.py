@@ -241,11 +241,14 @@ def beside_baselines(point: Point, curves: Mapping[int, Sequence[Point]]) -> dic
     return out
 
 
-def candidates(base: DetectionParams) -> list[DetectionParams]:
-    names = list(TUNING_GRID)
+def candidates(
+    base: DetectionParams, grid: Mapping[str, Sequence[float]] = TUNING_GRID
+) -> list[DetectionParams]:
+    """Every point of ``grid`` (threshold name -> values), the rest of ``base`` kept."""
+    names = list(grid)
     return [
         replace(base, **dict(zip(names, values, strict=True)))  # type: ignore[arg-type]
-        for values in itertools.product(*(TUNING_GRID[n] for n in names))
+        for values in itertools.product(*(grid[n] for n in names))
     ]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median
 from typing import Any, Final
 
+from bench.detection_lomo import candidates
 from bench.detection_offline import SimulationData, fill_store, score_flags_against_truth
 from pipeline.detection import (
     DetectionParams,
@@ -65,11 +65,10 @@ def tune_simulation(
         _Prepared(d, InMemoryInstalledBase.from_sales(d.sales), fill_store(d.observations))
         for d in tuning
     ]
-    names = list(SIM_TUNING_GRID)
-    scored: list[tuple[DetectionParams, dict[str, Any]]] = []
-    for values in itertools.product(*(SIM_TUNING_GRID[n] for n in names)):
-        params = replace(base, **dict(zip(names, values, strict=True)))  # type: ignore[arg-type]
-        scored.append((params, {n: getattr(params, n) for n in names} | _score(runs, params)))
+    scored = [
+        (params, {n: getattr(params, n) for n in SIM_TUNING_GRID} | _score(runs, params))
+        for params in candidates(base, SIM_TUNING_GRID)
+    ]
     allowed = [
         s for s in scored if s[1]["false_per_1000_signature_months"] < MAX_FALSE_PER_1000
     ] or scored
