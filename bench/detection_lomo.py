@@ -4,7 +4,8 @@ beside the count baselines at the same flag rate.
 Tuning and scoring data never mix: :func:`leave_one_make_out` tunes on ``data.only(train)`` and
 scores on ``data.only({held_out})``, a store filled with the held-out make's complaints alone
 (as a user importing that make would have). The simulator is scored on ``TEST_SEEDS`` only;
-``TUNING_SEEDS`` are the seeds the exposure thresholds in ``DetectionParams`` were chosen on.
+``TUNING_SEEDS`` are the seeds the exposure thresholds are tuned on
+(``bench.detection_sim_tuning``).
 
 Count baseline at the same flag rate: "flag a signature at its k-th complaint in a window" for
 every k, which gives a curve of (flags, recall); the baseline's value at our flag count is read
@@ -240,11 +241,14 @@ def beside_baselines(point: Point, curves: Mapping[int, Sequence[Point]]) -> dic
     return out
 
 
-def candidates(base: DetectionParams) -> list[DetectionParams]:
-    names = list(TUNING_GRID)
+def candidates(
+    base: DetectionParams, grid: Mapping[str, Sequence[float]] = TUNING_GRID
+) -> list[DetectionParams]:
+    """Every point of ``grid`` (threshold name -> values), the rest of ``base`` kept."""
+    names = list(grid)
     return [
         replace(base, **dict(zip(names, values, strict=True)))  # type: ignore[arg-type]
-        for values in itertools.product(*(TUNING_GRID[n] for n in names))
+        for values in itertools.product(*(grid[n] for n in names))
     ]
 
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from producers.simulator import SimulationConfig, ground_truth
+from producers.simulator.config import DAY
+from producers.simulator.defects import MIN_EXCESS_CLAIMS, REVEAL_DAYS
 from producers.simulator.entities import Defect, World
 from producers.simulator.hazard import failure_stream
+from producers.simulator.reach import reach
 from producers.simulator.world import build_world
 from tests.unit.simulator.conftest import SHARED_RUN
 
@@ -75,3 +78,39 @@ def test_defects_start_after_day_60_with_multipliers_between_2_and_6() -> None:
         assert defect.markets
         assert defect.leaf_component is not None
         assert defect.leaf_component.startswith(defect.component + ":")
+
+
+def test_every_injected_defect_adds_claims_its_variant_can_show() -> None:
+    """Onset early enough, units in service, and an excess over the first quarter that at
+    least doubles the variant's claims in its markets, lot-confined defects included."""
+    lots = 0
+    for seed in range(1, 13):
+        config = SimulationConfig(seed=seed, days=730, rate=50)
+        world = build_world(config)
+        assert len(world.defects) == config.defect_count
+        for defect in world.defects:
+            sold = [c for c in world.cohorts if c.variant.key == defect.variant.key]
+            top = next(t for t in defect.variant.tree if t.code == defect.component)
+            start = defect.onset_ts
+            shown = reach(sold, top, defect.markets, defect.lots, start, start + REVEAL_DAYS * DAY)
+            assert shown.excess(defect.multiplier) >= MIN_EXCESS_CLAIMS
+            assert shown.lift(defect.multiplier) >= 2.0
+            assert (config.end - defect.onset).days >= REVEAL_DAYS
+            lots += defect.lots is not None
+    assert lots, "some defects stay confined to a few production lots"
+
+
+def test_a_defect_on_units_out_of_service_adds_no_claims() -> None:
+    world = build_world(SimulationConfig(seed=101, days=730, rate=50))
+    oldest = min(world.cohorts, key=lambda c: c.sale_start_ts)
+    sold = [c for c in world.cohorts if c.variant.key == oldest.variant.key]
+    later = world.config.end_ts - REVEAL_DAYS * DAY
+    shown = reach(
+        sold,
+        oldest.variant.tree[0],
+        {c.market.country for c in sold},
+        None,
+        later,
+        world.config.end_ts,
+    )
+    assert shown.excess(6.0) == 0.0
