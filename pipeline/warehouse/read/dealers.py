@@ -18,7 +18,7 @@ from pipeline.casebook.facts import (
 from pipeline.reports.readings import DealerFacts
 from pipeline.reports.scope import Scope
 from pipeline.warehouse.read.answers import scored_answers
-from pipeline.warehouse.read.scope import in_period, of_products
+from pipeline.warehouse.read.scope import in_period, in_scope
 from pipeline.warehouse.tables import (
     CaseRow,
     DealerRow,
@@ -56,9 +56,7 @@ def dealer_facts(session: Session, scope: Scope) -> DealerFacts:
 
 def _tickets(session: Session, scope: Scope) -> list[TicketFacts]:
     query = select(TicketRow).where(TicketRow.opened_at.is_not(None))
-    query = in_period(
-        scope, of_products(scope, query, TicketRow.brand, TicketRow.model), TicketRow.opened_at
-    )
+    query = in_scope(scope, query, TicketRow.brand, TicketRow.model, TicketRow.opened_at)
     return [
         TicketFacts(
             ticket_id=t.ticket_id,
@@ -73,10 +71,8 @@ def _tickets(session: Session, scope: Scope) -> list[TicketFacts]:
 
 
 def _repairs(session: Session, scope: Scope) -> list[RepairFacts]:
-    query = in_period(
-        scope,
-        of_products(scope, select(RepairRow), RepairRow.brand, RepairRow.model),
-        RepairRow.occurred_at,
+    query = in_scope(
+        scope, select(RepairRow), RepairRow.brand, RepairRow.model, RepairRow.occurred_at
     )
     return [
         RepairFacts(

@@ -14,7 +14,7 @@ from pipeline.common.errors import PipelineError
 from pipeline.detection.model import ANY, MARKET_SEPARATOR
 from pipeline.reports.flag_evidence import Said, whole
 from pipeline.reports.readings import FlagDetailReadings, StoredFlag
-from pipeline.warehouse.read.flags import stored_flag
+from pipeline.warehouse.read.flags import signature_days, stored_flag
 from pipeline.warehouse.read.recalls import matching_recalls
 from pipeline.warehouse.read.scope import Query, under
 from pipeline.warehouse.tables import (
@@ -24,7 +24,6 @@ from pipeline.warehouse.tables import (
     DefectFlagRow,
     RepairPartRow,
     RepairRow,
-    SignatureCountRow,
     UnitRow,
 )
 from schemas.flag_detail import Breakdown, Dealer, Part
@@ -64,7 +63,7 @@ def read_flag_detail(session: Session, flag_id: str, *, now: datetime) -> FlagDe
         start=on.start,
         end=on.end,
         registered_name=_registered_name(session, on),
-        daily=_daily(session, on),
+        daily=signature_days(session, flag, _day(on.end), _day(on.start)),
         complaints=_complaints(session, on, flag.evidence),
         markets=_breakdown(session, on, ComplaintRow.market, RepairRow.market),
         lots=_breakdown(session, on, UnitRow.lot, UnitRow.lot, via_unit=True),
@@ -83,7 +82,6 @@ class _Signature:
     variant: str | None
     market: str | None
     component: str
-    key_variant: str
     start: datetime
     end: datetime
 
@@ -97,7 +95,6 @@ class _Signature:
             variant=None if variant == ANY else variant,
             market=market or None,
             component=flag.component,
-            key_variant=flag.variant,
             start=flag.first_raised_at - timedelta(days=window),
             end=min(flag.closed_at or now, now),
         )
@@ -136,20 +133,6 @@ def _registered_name(session: Session, on: _Signature) -> str | None:
         .order_by(ComponentRow.variant != (on.variant or ""), ComponentRow.variant)
         .limit(1)
     ).first()
-
-
-def _daily(session: Session, on: _Signature) -> list[tuple[date, int]]:
-    rows = session.execute(
-        select(SignatureCountRow.day, SignatureCountRow.n).where(
-            SignatureCountRow.brand == on.brand,
-            SignatureCountRow.model == on.model,
-            SignatureCountRow.variant == on.key_variant,
-            SignatureCountRow.component == on.component,
-            SignatureCountRow.day >= _day(on.start),
-            SignatureCountRow.day <= _day(on.end),
-        )
-    ).all()
-    return [(d, n) for d, n in rows]
 
 
 def _complaints(session: Session, on: _Signature, evidence: dict[str, Any]) -> list[Said]:

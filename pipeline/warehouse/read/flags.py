@@ -112,18 +112,26 @@ def _reading(session: Session, row: DefectFlagRow, now: datetime) -> FlagReading
     )
 
 
+def signature_days(
+    session: Session, flag: StoredFlag, last: date, first: date | None = None
+) -> list[tuple[date, int]]:
+    """The flag's signature's failures per day from ``first`` (None: its first) to ``last``:
+    the series its detector reads."""
+    query = select(SignatureCountRow.day, SignatureCountRow.n).where(
+        SignatureCountRow.brand == flag.brand,
+        SignatureCountRow.model == flag.model,
+        SignatureCountRow.variant == flag.variant,
+        SignatureCountRow.component == flag.component,
+        SignatureCountRow.day <= last,
+    )
+    if first is not None:
+        query = query.where(SignatureCountRow.day >= first)
+    return [(day, n) for day, n in session.execute(query)]
+
+
 def _daily(session: Session, flag: StoredFlag, now: datetime) -> dict[date, int]:
-    rows = session.execute(
-        select(SignatureCountRow.day, SignatureCountRow.n).where(
-            SignatureCountRow.brand == flag.brand,
-            SignatureCountRow.model == flag.model,
-            SignatureCountRow.variant == flag.variant,
-            SignatureCountRow.component == flag.component,
-            SignatureCountRow.day <= now.date(),
-        )
-    ).all()
     daily: dict[date, int] = defaultdict(int)
-    for day, n in rows:
+    for day, n in signature_days(session, flag, now.date()):
         daily[day] += n
     return dict(daily)
 

@@ -26,6 +26,11 @@ def in_period(scope: Scope, query: Query, at: Any) -> Query:
     return query if since is None else query.where(at >= since)
 
 
+def in_scope(scope: Scope, query: Query, brand: Any, model: Any, at: Any) -> Query:
+    """``query`` restricted to the report's products and period."""
+    return in_period(scope, of_products(scope, query, brand, model), at)
+
+
 def under(column: Any, component: str) -> ColumnElement[bool]:
     """The component code ``column`` is ``component`` or one of its sub-components."""
     return or_(column == component, column.startswith(component + ":", autoescape=True))
