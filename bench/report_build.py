@@ -80,7 +80,8 @@ def archive_and_detect(engine: Engine, events: Sequence[InboundEvent]) -> None:
 def measure(data: Path, workdir: Path) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from pipeline.reports import build_report, write_report
+    from pipeline.reports import build_report, report_scope, write_report
+    from pipeline.warehouse.read.report import read_report
 
     engine = make_engine(f"sqlite:///{workdir / 'warehouse.db'}")
     upgrade(engine)
@@ -97,7 +98,8 @@ def measure(data: Path, workdir: Path) -> dict[str, Any]:
     def progress(step: str) -> None:
         steps[step.split(" (", maxsplit=1)[0]] = round(time.monotonic() - clock, 2)
 
-    report = build_report(engine, since=None, brand=None, model=None, now=now, progress=progress)
+    scope = report_scope(since=None, brand=None, model=None, now=now)
+    report = build_report(read_report(engine, scope, progress=progress))
     html = write_report(report, "html", workdir / "out", progress=progress)
     html_s, html_cpu_s = time.monotonic() - clock, time.process_time() - cpu
     started = time.monotonic()

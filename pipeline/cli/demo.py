@@ -21,7 +21,7 @@ from pipeline.harness.broker import EmbeddedBroker
 from pipeline.harness.worker_process import WorkerProcess, wait_until
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 
 if TYPE_CHECKING:
     from pipeline.casebook.kpis import KpiRow
@@ -162,16 +162,20 @@ def _insights(settings: Settings, engine: Engine, demo_dir: Path, console: Conso
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
     from pipeline.reports.voice import case_book
-    from pipeline.warehouse import views
     from pipeline.warehouse.engine import session_factory
+    from pipeline.warehouse.read.case_book import case_book_lines
+    from pipeline.warehouse.read.cases import stalled_dealers
+    from pipeline.warehouse.read.dealers import dealer_facts
+    from pipeline.warehouse.read.flags import flags as stored_flags
     from pipeline.warehouse.watermark import read_watermark
 
     with session_factory(engine)() as session:
-        flags = views.flags(session, "open")
+        flags = stored_flags(session, "open")
         now = read_watermark(session)
-        lines = dealer_kpis(session, Scope(None, None, None, now)) if now else []
-        book = case_book(session, Scope(None, None, None, now)) if now else None
-        stalled = views.stalled_dealers(session, now) if now else []
+        scope = Scope(None, None, None, now) if now else None
+        lines = dealer_kpis(dealer_facts(session, scope), scope.now) if scope else []
+        book = case_book(case_book_lines(session, scope), scope.now) if scope else None
+        stalled = stalled_dealers(session, now) if now else []
     table = Table(title=f"Open defect flags ({len(flags)}), highest score first")
     for col in ("product", "component", "severity", "score", "method", "first raised (event time)"):
         table.add_column(col)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from pipeline.cli.support import command_settings, limited, reading_engine
 from pipeline.common.clock import wall_clock
 from pipeline.common.output import Format, emit
-from pipeline.loop_read import read_product_loop
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.read.loop import read_product_loop
 from schemas.product import FlagTriaged
 
 err = Console(stderr=True)

@@ -122,7 +122,7 @@ def db_current() -> None:
 @app.command()
 def stats(fmt: FormatOpt = Format.table) -> None:
     """Row counts per warehouse table."""
-    from pipeline.warehouse.queries import table_counts
+    from pipeline.warehouse.read.counts import table_counts
 
     counts = table_counts(reading_engine(command_settings(), err))
     if fmt is Format.json:

@@ -18,8 +18,10 @@ from pipeline.cli.support import NotFound, command_settings, limited, matching, 
 from pipeline.common.clock import wall_clock
 from pipeline.common.config import Settings
 from pipeline.common.output import Format, emit, to_json
-from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.read import cases as stored_cases
+from pipeline.warehouse.read import flags as stored_flags
+from pipeline.warehouse.read.history import history as service_history
 from pipeline.warehouse.watermark import read_watermark
 
 err = Console(stderr=True)
@@ -33,7 +35,7 @@ class FlagStatus(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    """The ``cases --status`` choices (views.CASE_FILTERS says what each shows)."""
+    """The ``cases --status`` choices (read.cases.CASE_FILTERS says what each shows)."""
 
     open = "open"
     overdue = "overdue"
@@ -90,7 +92,7 @@ def flags(
     from pipeline.cli.loop import with_standing
 
     with _sessions()() as session:
-        rows = with_standing(session, views.flags(session, "all"), status.value)
+        rows = with_standing(session, stored_flags.flags(session, "all"), status.value)
     rows = limited(
         matching(rows, brand=brand, model=model, component=component), limit, err, "flags"
     )
@@ -138,6 +140,7 @@ def flags_export(
     """
     from pipeline.enrichment import load_taxonomy
     from pipeline.reports.flag_detail import flag_detail, write_flag_details
+    from pipeline.warehouse.read.flag_detail import flag_ids, read_flag_detail
 
     if every == (flag_id is not None):
         raise typer.BadParameter("give a FLAG_ID or --all (with --dir), not both")
@@ -146,10 +149,15 @@ def flags_export(
     with _sessions()() as session:
         now = read_watermark(session) or wall_clock()
         if every and directory is not None:
-            paths = write_flag_details(session, directory, now=now, taxonomy=load_taxonomy())
+            taxonomy = load_taxonomy()
+            documents = (
+                (i, flag_detail(read_flag_detail(session, i, now=now), taxonomy))
+                for i in flag_ids(session)
+            )
+            paths = write_flag_details(directory, documents)
             err.print(f"{len(paths)} flags written to {directory}", markup=False, highlight=False)
             return
-        document = flag_detail(session, str(flag_id), now=now, taxonomy=load_taxonomy())
+        document = flag_detail(read_flag_detail(session, str(flag_id), now=now), load_taxonomy())
     if out is None:
         emit(document, Format.json)
         return
@@ -177,7 +185,7 @@ def cases(
 ) -> None:
     """Complaint cases with owner, age and next action (in event time), most urgent first."""
     with _sessions()() as session:
-        rows = views.cases(session, status.value)
+        rows = stored_cases.cases(session, status.value)
     wanted = matching(rows, owner=owner, dealer_id=dealer, market=market, severity=severity)
     rows = limited(wanted, limit, err, "cases")
     columns = ["case_id", "status", "severity", "owner", "market", "age_days", "next_action"]
@@ -227,14 +235,12 @@ def kpis(
     """
     from pipeline.reports.dealers import dealer_kpis
     from pipeline.reports.scope import Scope
+    from pipeline.warehouse.read.dealers import dealer_facts
 
     with _sessions()() as session:
         now = read_watermark(session) or wall_clock()
-        lines = [
-            asdict(row)
-            for row in dealer_kpis(session, Scope(None, None, None, now))
-            if row.by == by.value
-        ]
+        facts = dealer_facts(session, Scope(None, None, None, now))
+    lines = [asdict(row) for row in dealer_kpis(facts, now) if row.by == by.value]
     lines = limited(lines, limit, err, f"{by.value} lines")
     emit(
         lines,
@@ -256,7 +262,7 @@ def history(
     if not serial and not customer:
         raise typer.BadParameter("give --serial or --customer")
     with _sessions()() as session:
-        rows = views.history(session, serial=serial, customer=customer)
+        rows = service_history(session, serial=serial, customer=customer)
     if not rows:
         what = f"serial {serial}" if serial else f"customer {customer}"
         raise NotFound(f"Nothing in the warehouse for {what}: check the spelling.")
@@ -304,8 +310,16 @@ def write_product_report(
     model: str | None = None,
     publish: bool = False,
 ) -> Path:
-    from pipeline.reports import Extras, build_report, report_published, write_report
+    from pipeline.reports import (
+        Extras,
+        build_report,
+        report_published,
+        report_scope,
+        write_report,
+    )
     from pipeline.reports.flag_detail import flag_detail
+    from pipeline.warehouse.read.flag_detail import read_flag_detail
+    from pipeline.warehouse.read.report import read_report
 
     engine = reading_engine(settings, err)
     with session_factory(engine)() as session:
@@ -317,18 +331,13 @@ def write_product_report(
             f"report: {step} ({time.monotonic() - started:.1f} s)", markup=False, highlight=False
         )
 
-    data = build_report(
-        engine,
-        since=since,
-        brand=brand,
-        model=model,
-        now=now,
-        progress=progress,
-        complete=fmt == "json",
-    )
+    scope = report_scope(since=since, brand=brand, model=model, now=now)
+    data = build_report(read_report(engine, scope, progress=progress, complete=fmt == "json"))
     with session_factory(engine)() as session:
         # Each listed flag also goes out as its own JSON document, linked from the report.
-        extras = Extras(flag_detail=lambda flag_id: flag_detail(session, flag_id, now=now))
+        extras = Extras(
+            flag_detail=lambda flag_id: flag_detail(read_flag_detail(session, flag_id, now=now))
+        )
         path = write_report(data, fmt, out, progress=progress, extras=extras)  # type: ignore[arg-type]
     progress(f"written, {path.stat().st_size / 1e6:.1f} MB")
     if publish:

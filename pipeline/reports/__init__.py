@@ -1,6 +1,6 @@
-"""Product-improvement reports (HTML, Markdown, JSON) built from the feedback warehouse."""
+"""Product-improvement reports (HTML, Markdown, JSON) built from the warehouse's read side."""
 
-from pipeline.reports.build import ReportError, build_report
+from pipeline.reports.build import ReportError, build_report, report_scope
 from pipeline.reports.model import FlagTotals, ParetoTotals, ReportData
 from pipeline.reports.render import (
     Extras,
@@ -22,6 +22,7 @@ __all__ = [
     "UnknownReportFormat",
     "build_report",
     "report_published",
+    "report_scope",
     "report_summary",
     "write_report",
 ]

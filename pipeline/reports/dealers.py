@@ -1,151 +1,35 @@
-"""Dealer, country, group and ownership KPIs: warehouse rows -> casebook facts -> compute_kpis."""
+"""Dealer, country, group and ownership KPIs from the dealers' facts (see casebook.kpis)."""
 
 from __future__ import annotations
 
-from typing import Final, Literal, cast
+from datetime import datetime
+from typing import Final
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from pipeline.casebook.facts import (
-    CaseFacts,
-    DealerInfo,
-    FeedbackFacts,
-    FollowUpFacts,
-    RepairFacts,
-    TicketFacts,
-)
 from pipeline.casebook.kpis import GroupBy, KpiRow, compute_kpis
-from pipeline.reports.scope import Scope
-from pipeline.warehouse.answers import scored_answers
-from pipeline.warehouse.tables import (
-    CaseRow,
-    DealerRow,
-    FeedbackRow,
-    FollowUpRow,
-    RepairRow,
-    TicketRow,
-)
+from pipeline.reports.readings import DealerFacts
 
 ROLL_UPS: Final[tuple[GroupBy, ...]] = ("dealer", "country", "group", "ownership")
 
 
-def dealer_kpis(session: Session, scope: Scope) -> list[KpiRow]:
+def dealer_kpis(facts: DealerFacts, now: datetime) -> list[KpiRow]:
     """KPIs per dealer, then rolled up per country, group and ownership, franchisees included.
 
     One plain row per dealer or roll-up (``row.by`` says which), as the CLI, the demo and the
     report show them: time to first response and to resolution, follow-up coverage, fix and
     repeat rates, genuine parts, CSAT, NPS and the case book.
     """
-    dealer_rows = session.execute(select(DealerRow).order_by(DealerRow.dealer_id)).scalars().all()
-    dealers = [
-        DealerInfo(
-            dealer_id=d.dealer_id,
-            country=d.country,
-            ownership=cast(Literal["owned", "franchised"], d.ownership),
-            group=d.group,
-            region=d.region,
-        )
-        for d in dealer_rows
-    ]
-    names = {d.dealer_id: d.name for d in dealer_rows}
-    tickets, repairs = _tickets(session, scope), _repairs(session, scope)
-    feedback, cases, followups = (
-        _feedback(session, scope),
-        _cases(session, scope),
-        _followups(session),
-    )
     return [
         row
         for by in ROLL_UPS
         for row in compute_kpis(
-            dealers,
-            tickets=tickets,
-            repairs=repairs,
-            feedback=feedback,
-            cases=cases,
-            followups=followups,
+            facts.dealers,
+            tickets=facts.tickets,
+            repairs=facts.repairs,
+            feedback=facts.feedback,
+            cases=facts.cases,
+            followups=facts.followups,
             by=by,
-            now=scope.now,
-            names=names,
+            now=now,
+            names=facts.names,
         )
-    ]
-
-
-def _tickets(session: Session, scope: Scope) -> list[TicketFacts]:
-    query = select(TicketRow).where(TicketRow.opened_at.is_not(None))
-    query = scope.period(
-        scope.products(query, TicketRow.brand, TicketRow.model), TicketRow.opened_at
-    )
-    return [
-        TicketFacts(
-            ticket_id=t.ticket_id,
-            dealer_id=t.dealer_id,
-            opened_at=t.opened_at,
-            assigned_at=t.first_response_at,
-            resolved_at=t.resolved_at,
-        )
-        for t in session.execute(query).scalars()
-        if t.opened_at is not None
-    ]
-
-
-def _repairs(session: Session, scope: Scope) -> list[RepairFacts]:
-    query = scope.period(
-        scope.products(select(RepairRow), RepairRow.brand, RepairRow.model), RepairRow.occurred_at
-    )
-    return [
-        RepairFacts(
-            repair_id=r.repair_id,
-            dealer_id=r.dealer_id,
-            serial=r.serial,
-            component=r.component,
-            completed_at=r.occurred_at,
-            outcome=r.outcome,
-            genuine_parts=r.genuine_parts or 0,
-            other_parts=r.non_genuine_parts or 0,
-            ticket_id=r.ticket_id,
-        )
-        for r in session.execute(query).scalars()
-    ]
-
-
-def _feedback(session: Session, scope: Scope) -> list[FeedbackFacts]:
-    answers = scored_answers(session, since=scope.since_at, brand=scope.brand, model=scope.model)
-    return [FeedbackFacts(a.dealer_id, a.answered_at, csat=a.csat, nps=a.nps) for a in answers]
-
-
-def _cases(session: Session, scope: Scope) -> list[CaseFacts]:
-    query = select(
-        CaseRow.case_id, CaseRow.dealer_id, CaseRow.status, CaseRow.sla_due_at, CaseRow.opened_at,
-        CaseRow.confirmed_at, CaseRow.state,
-    )  # fmt: skip
-    query = scope.period(query, CaseRow.opened_at)
-    return [
-        CaseFacts(
-            case_id=c,
-            dealer_id=d,
-            status=s,
-            sla_due_at=due,
-            opened_at=opened,
-            confirmed_at=confirmed,
-            owner_fallback=bool((state or {}).get("owner_fallback")),
-        )
-        for c, d, s, due, opened, confirmed, state in session.execute(query)
-    ]
-
-
-def _followups(session: Session) -> list[FollowUpFacts]:
-    """Call-backs that reached the customer: scheduled ones marked reached, and every call made
-    about a ticket or repair, whether or not it named a follow-up the worker had scheduled."""
-    scheduled = select(FollowUpRow.followup_id, FollowUpRow.ticket_id, FollowUpRow.repair_id).where(
-        FollowUpRow.status == "reached"
-    )
-    calls = select(FeedbackRow.event_id, FeedbackRow.ticket_id, FeedbackRow.repair_id).where(
-        FeedbackRow.kind == "followup_call", FeedbackRow.reached.is_(True)
-    )
-    return [
-        FollowUpFacts(followup_id=f, reached=True, ticket_id=t, repair_id=r)
-        for query in (scheduled, calls)
-        for f, t, r in session.execute(query)
     ]

@@ -2,78 +2,35 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Final
-
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
 
 from pipeline.detection.model import ANY
 from pipeline.enrichment.taxonomy import Taxonomy
-from pipeline.reports.model import FlagSection, FlagTotals, TrendPoint
-from pipeline.reports.recalls import matching_recalls
-from pipeline.reports.scope import Scope, under
+from pipeline.reports.model import FlagSection, TrendPoint
+from pipeline.reports.readings import ComplaintText, FlagReading
 from pipeline.reports.scrub import scrub_personal_data
 from pipeline.reports.words import component_name, flag_sentence, variant_text
-from pipeline.warehouse.tables import (
-    ComplaintRow,
-    DefectFlagRow,
-    SignatureCountRow,
-)
 
 MAX_FLAGS: Final = 25
 MAX_VERBATIMS: Final = 3
-RECENT_WHEN_NO_PERIOD: Final = timedelta(days=90)
 TREND_LOOKBACK: Final = timedelta(weeks=26)
 LEAD_IN: Final = timedelta(weeks=3)
-SERIOUS: Final = ("high", "critical")
 BASELINE_WEEKS: Final = 8
 MIN_BASELINE_WEEKS: Final = 4
-# A complaint as verbatims need it: text, customer id, serial, market.
-Verbatim = tuple[str | None, str | None, str | None, str | None]
 
 
 def flag_sections(
-    session: Session,
-    scope: Scope,
-    taxonomy: Taxonomy | None = None,
-    limit: int | None = MAX_FLAGS,
-) -> tuple[list[FlagSection], FlagTotals]:
-    """The ``limit`` top flags (open ones first, each by score; None: all) and the true totals.
-
-    Flags are the open ones and those closed within the period (the last 90 days without one).
-    """
-    closed_since = scope.since_at or scope.now - RECENT_WHEN_NO_PERIOD
-    is_open = DefectFlagRow.status == "open"
-    wanted = or_(is_open, DefectFlagRow.closed_at >= closed_since)
-    query = scope.products(
-        select(DefectFlagRow).where(wanted), DefectFlagRow.brand, DefectFlagRow.model
-    )
-    counted = scope.products(
-        select(
-            func.count().filter(is_open),
-            func.count().filter(is_open, DefectFlagRow.severity.in_(SERIOUS)),
-            func.count().filter(~is_open),
-        ).where(wanted),
-        DefectFlagRow.brand,
-        DefectFlagRow.model,
-    )
-    open_, serious, closed = session.execute(counted).one()
-    query = query.order_by(
-        case((is_open, 0), else_=1), DefectFlagRow.score.desc(), DefectFlagRow.flag_id
-    ).limit(limit)
-    sections = [
-        _section(session, flag, scope, taxonomy) for flag in session.execute(query).scalars()
-    ]
-    return sections, FlagTotals(open=open_ or 0, open_serious=serious or 0, closed=closed or 0)
+    readings: Iterable[FlagReading], taxonomy: Taxonomy | None = None
+) -> list[FlagSection]:
+    """The report's section for each flag read, in the order read."""
+    return [_section(reading, taxonomy) for reading in readings]
 
 
-def _section(
-    session: Session, flag: DefectFlagRow, scope: Scope, taxonomy: Taxonomy | None
-) -> FlagSection:
-    evidence = dict(flag.evidence or {})
+def _section(reading: FlagReading, taxonomy: Taxonomy | None) -> FlagSection:
+    flag = reading.flag
+    evidence = dict(flag.evidence)
     observed, expected = _number(evidence.get("observed")), _number(evidence.get("expected"))
     window = _number(evidence.get("window_days"))
     window_days = int(window) if window else None
@@ -82,7 +39,7 @@ def _section(
     window_start = (
         window_end - timedelta(days=window_days - 1) if window_end and window_days else None
     )
-    daily = _daily(session, flag, scope.now)
+    daily = reading.daily
     trend = flag_trend(
         daily, flag.first_raised_at.date(), weekly_expected, window_start, window_end
     )
@@ -94,7 +51,7 @@ def _section(
     variants = (
         [flag.variant]
         if flag.variant != ANY
-        else _names(evidence.get("variants")) or _variants_seen(session, flag, scope.now)
+        else _names(evidence.get("variants")) or reading.variants_seen
     )
     markets = _names(evidence.get("markets"))
     units = _units(evidence)
@@ -122,14 +79,8 @@ def _section(
         evidence=evidence,
         expected_source="evidence" if weekly_expected is not None else "baseline",
         trend=trend,
-        verbatims=_verbatims(session, flag, evidence, scope.now),
-        recalls=matching_recalls(
-            session,
-            flag.brand,
-            flag.model,
-            flag.component,
-            None if flag.variant == ANY else flag.variant,
-        ),
+        verbatims=scrubbed_verbatims(reading.complaints),
+        recalls=reading.recalls,
         component_name=name,
         window_start=window_start,
         window_end=window_end,
@@ -229,68 +180,7 @@ def flag_trend(
     return weekly_trend(daily, start, end, weekly_expected, window)
 
 
-def _daily(session: Session, flag: DefectFlagRow, now: datetime) -> dict[date, int]:
-    """The signature's failures per day up to ``now``: the series its detector reads."""
-    rows = session.execute(
-        select(SignatureCountRow.day, SignatureCountRow.n).where(
-            SignatureCountRow.brand == flag.brand,
-            SignatureCountRow.model == flag.model,
-            SignatureCountRow.variant == flag.variant,
-            SignatureCountRow.component == flag.component,
-            SignatureCountRow.day <= now.date(),
-        )
-    ).all()
-    daily: dict[date, int] = defaultdict(int)
-    for day, n in rows:
-        daily[day] += n
-    return dict(daily)
-
-
-def _variants_seen(session: Session, flag: DefectFlagRow, now: datetime) -> list[str]:
-    """Variants with failures on the flag's component since the trend window opened, most first."""
-    total = func.sum(SignatureCountRow.n)
-    rows = session.execute(
-        select(SignatureCountRow.variant, total)
-        .where(
-            SignatureCountRow.brand == flag.brand,
-            SignatureCountRow.model == flag.model,
-            SignatureCountRow.variant != ANY,
-            SignatureCountRow.component == flag.component,
-            SignatureCountRow.day >= flag.first_raised_at.date() - TREND_LOOKBACK,
-            SignatureCountRow.day <= now.date(),
-        )
-        .group_by(SignatureCountRow.variant)
-        .order_by(total.desc(), SignatureCountRow.variant)
-    ).all()
-    return [variant for variant, n in rows if n]
-
-
-def _verbatims(
-    session: Session, flag: DefectFlagRow, evidence: Mapping[str, Any], now: datetime
-) -> list[str]:
-    """Up to three distinct complaint texts on the signature, the detector's samples first."""
-    component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
-    query = select(
-        ComplaintRow.text, ComplaintRow.customer_id, ComplaintRow.serial, ComplaintRow.market
-    ).where(
-        ComplaintRow.brand == flag.brand,
-        ComplaintRow.model == flag.model,
-        ComplaintRow.text.is_not(None),
-        ComplaintRow.occurred_at <= now,
-        under(component, flag.component),
-    )
-    if flag.variant != ANY:
-        query = query.where(ComplaintRow.variant == flag.variant)
-    samples = [str(s) for s in evidence.get("sample_event_ids") or [] if s]
-    found: list[Verbatim] = []
-    if samples:
-        found += session.execute(query.where(ComplaintRow.event_id.in_(samples))).all()
-    recent = query.order_by(ComplaintRow.occurred_at.desc(), ComplaintRow.event_id).limit(20)
-    found += session.execute(recent).all()
-    return scrubbed_verbatims(found)
-
-
-def scrubbed_verbatims(complaints: Iterable[Verbatim]) -> list[str]:
+def scrubbed_verbatims(complaints: Iterable[ComplaintText]) -> list[str]:
     """Distinct texts of (text, customer id, serial, market) complaints, personal data removed.
 
     Each text loses its own complaint's customer id and serial, and phone numbers are read as

@@ -6,9 +6,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from pipeline.enrichment.taxonomy import Taxonomy
 from pipeline.reports.model import (
     ModelPareto,
@@ -17,9 +14,8 @@ from pipeline.reports.model import (
     RepeatRate,
     RepeatRepairs,
 )
-from pipeline.reports.scope import Scope
+from pipeline.reports.readings import FailureCount, RepairsWithParts
 from pipeline.reports.words import component_name
-from pipeline.warehouse.tables import ComplaintRow, RepairPartRow, RepairRow
 
 MAX_PARETO_BARS: Final = 15
 MAX_PARETO_MODELS: Final = 6
@@ -28,8 +24,7 @@ UNSPECIFIED: Final = "unspecified"
 
 
 def pareto(
-    session: Session,
-    scope: Scope,
+    failures: Iterable[FailureCount],
     taxonomy: Taxonomy | None = None,
     models: int | None = MAX_PARETO_MODELS,
 ) -> tuple[list[ModelPareto], ParetoTotals]:
@@ -38,23 +33,8 @@ def pareto(
     counts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )
-    repair_q = select(
-        RepairRow.brand, RepairRow.model, RepairRow.component, RepairRow.failure_mode, func.count()
-    ).group_by(RepairRow.brand, RepairRow.model, RepairRow.component, RepairRow.failure_mode)
-    repair_q = scope.period(
-        scope.products(repair_q, RepairRow.brand, RepairRow.model), RepairRow.occurred_at
-    )
-    component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
-    complaint_q = select(
-        ComplaintRow.brand, ComplaintRow.model, component, ComplaintRow.failure_mode, func.count()
-    ).group_by(ComplaintRow.brand, ComplaintRow.model, component, ComplaintRow.failure_mode)
-    complaint_q = scope.period(
-        scope.products(complaint_q, ComplaintRow.brand, ComplaintRow.model),
-        ComplaintRow.occurred_at,
-    )
-    for query in (repair_q, complaint_q):
-        for brand, model, comp, mode, n in session.execute(query):
-            counts[(brand, model)][(comp or "UNKNOWN", mode or UNSPECIFIED)] += int(n)
+    for brand, model, comp, mode, n in failures:
+        counts[(brand, model)][(comp or "UNKNOWN", mode or UNSPECIFIED)] += n
     volume = {key: sum(bars.values()) for key, bars in counts.items()}
     top = sorted(volume, key=lambda key: (-volume[key], key))[:models]
     totals = ParetoTotals(models=len(counts), failures=sum(volume.values()))
@@ -82,28 +62,17 @@ def _model_pareto(
     return ModelPareto(brand=brand, model=model, total=total, bars=bars, kinds=len(counts))
 
 
-def repeat_repairs(session: Session, scope: Scope, limit: int | None = MAX_RATES) -> RepeatRepairs:
+def repeat_repairs(fitted_parts: RepairsWithParts, limit: int | None = MAX_RATES) -> RepeatRepairs:
     """How often a repair fitted with a part, supplier or genuine/non-genuine part was repeated.
 
     A repair counts once per key however many such parts it fitted; it is repeated when a later
     repair names it in ``repeat_of`` (at any time: a repeat after the period still tells).
     """
-    parts_q = select(
-        RepairPartRow.repair_event_id,
-        RepairPartRow.part_number,
-        RepairPartRow.supplier,
-        RepairPartRow.genuine,
-    ).join(RepairRow, RepairRow.event_id == RepairPartRow.repair_event_id)
-    parts_q = scope.period(
-        scope.products(parts_q, RepairRow.brand, RepairRow.model), RepairRow.occurred_at
-    )
-    parts = session.execute(parts_q).all()
-    repeated_q = select(RepairRow.repeat_of).where(RepairRow.repeat_of.is_not(None)).distinct()
-    repeated = {str(r) for r in session.execute(repeated_q).scalars()}
-    fitted = {str(event_id) for event_id, *_ in parts}
+    parts, repeated = fitted_parts.parts, fitted_parts.repeated
+    fitted = {event_id for event_id, *_ in parts}
 
     def rates(key: Callable[[str, str, bool], str]) -> list[RepeatRate]:
-        keyed = ((str(e), key(p, s, bool(g))) for e, p, s, g in parts)
+        keyed = ((e, key(p, s, g)) for e, p, s, g in parts)
         return repeat_rates(keyed, repeated)
 
     by_part = rates(lambda part, _s, _g: part)

@@ -8,15 +8,10 @@ from datetime import datetime, timedelta
 from statistics import fmean, median
 from typing import Final
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
 from pipeline.enrichment.taxonomy import Taxonomy, top_level
 from pipeline.reports.model import AgeBucket, CaseBookSection, CustomerVoice, Theme, VoicePoint
-from pipeline.reports.scope import Scope
+from pipeline.reports.readings import Answer, CaseLine, ThemeCount
 from pipeline.reports.words import component_name
-from pipeline.warehouse.answers import scored_answers
-from pipeline.warehouse.tables import CaseRow, ComplaintRow, UnitRow
 
 THEMES_PER_LANGUAGE: Final = 5
 AGE_BUCKETS: Final = ((7, "< 7 days"), (30, "7–30 days"), (90, "30–90 days"), (None, "> 90 days"))
@@ -25,10 +20,12 @@ Score = tuple[str, str, int | None, int | None]
 
 
 def customer_voice(
-    session: Session, scope: Scope, taxonomy: Taxonomy | None = None
+    answers: Sequence[Answer], themes: Iterable[ThemeCount], taxonomy: Taxonomy | None = None
 ) -> CustomerVoice:
-    # Answers placed by their service, unit or dealer when they name no market or dealer.
-    answers = scored_answers(session, since=scope.since_at, brand=scope.brand, model=scope.model)
+    """CSAT and NPS overall, per market and dealer by month, and the complaint themes.
+
+    ``answers`` are placed by their service, unit or dealer when they name no market or dealer.
+    """
     by_market = [
         (a.market or "unknown", a.answered_at.strftime("%Y-%m"), a.csat, a.nps) for a in answers
     ]
@@ -43,7 +40,7 @@ def customer_voice(
         nps=net_promoter_score(nps),
         by_market=monthly_scores(by_market),
         by_dealer=monthly_scores(by_dealer),
-        themes=_themes(session, scope, taxonomy),
+        themes=_themes(themes, taxonomy),
     )
 
 
@@ -77,18 +74,12 @@ def monthly_scores(scores: Iterable[Score]) -> list[VoicePoint]:
     return points
 
 
-def _themes(session: Session, scope: Scope, taxonomy: Taxonomy | None) -> list[Theme]:
-    component = func.coalesce(ComplaintRow.component, ComplaintRow.component_inferred)
-    query = select(ComplaintRow.language, component, ComplaintRow.failure_mode, func.count())
-    query = query.group_by(ComplaintRow.language, component, ComplaintRow.failure_mode)
-    query = scope.period(
-        scope.products(query, ComplaintRow.brand, ComplaintRow.model), ComplaintRow.occurred_at
-    )
+def _themes(themes: Iterable[ThemeCount], taxonomy: Taxonomy | None) -> list[Theme]:
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for language, comp, mode, n in session.execute(query):
+    for language, comp, mode, n in themes:
         counts[
             (language or "unknown", top_level(comp) if comp else "UNKNOWN", mode or "unspecified")
-        ] += int(n)
+        ] += n
     per_language: dict[str, list[Theme]] = defaultdict(list)
     for (language, comp, mode), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if len(per_language[language]) < THEMES_PER_LANGUAGE:
@@ -105,23 +96,8 @@ def _themes(session: Session, scope: Scope, taxonomy: Taxonomy | None) -> list[T
     return [theme for _, themes in by_volume for theme in themes]
 
 
-def case_book(session: Session, scope: Scope) -> CaseBookSection:
-    """Cases opened in the period plus every case still open, whenever it was opened."""
-    query = select(
-        CaseRow.status, CaseRow.opened_at, CaseRow.sla_due_at, CaseRow.confirmed_at,
-        CaseRow.reopen_count, CaseRow.state,
-    )  # fmt: skip
-    if scope.since_at is not None:
-        query = query.where(
-            or_(CaseRow.opened_at >= scope.since_at, CaseRow.status.in_(OPEN_STATUSES))
-        )
-    if scope.brand is not None or scope.model is not None:
-        complaints = scope.products(
-            select(ComplaintRow.complaint_id), ComplaintRow.brand, ComplaintRow.model
-        )
-        units = scope.products(select(UnitRow.serial), UnitRow.brand, UnitRow.model)
-        query = query.where(or_(CaseRow.complaint_id.in_(complaints), CaseRow.serial.in_(units)))
-    rows = session.execute(query).all()
+def case_book(rows: Sequence[CaseLine], now: datetime) -> CaseBookSection:
+    """The case book's totals, ages and confirmations at ``now``, from the cases it counts."""
     open_cases = [r for r in rows if r.status in OPEN_STATUSES]
     days_to_confirm = [
         (r.confirmed_at - r.opened_at) / timedelta(days=1) for r in rows if r.confirmed_at
@@ -129,14 +105,14 @@ def case_book(session: Session, scope: Scope) -> CaseBookSection:
     return CaseBookSection(
         total=len(rows),
         open=len(open_cases),
-        overdue=sum(1 for r in open_cases if r.sla_due_at < scope.now),
-        open_by_age=age_buckets((r.opened_at for r in open_cases), scope.now),
+        overdue=sum(1 for r in open_cases if r.sla_due_at < now),
+        open_by_age=age_buckets((r.opened_at for r in open_cases), now),
         reopened_cases=sum(1 for r in rows if (r.reopen_count or 0) > 0),
         reopen_events=sum(r.reopen_count or 0 for r in rows),
         confirmed=len(days_to_confirm),
         median_days_to_confirmed=median(days_to_confirm) if days_to_confirm else None,
         unconfirmed=sum(1 for r in rows if r.status == "unconfirmed"),
-        owner_fallbacks=sum(1 for r in rows if (r.state or {}).get("owner_fallback")),
+        owner_fallbacks=sum(1 for r in rows if r.owner_fallback),
     )
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.common.clock import Clock, wall_clock
 from pipeline.common.records import Claimed
-from pipeline.warehouse import outbox, queries
+from pipeline.warehouse import outbox
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.read.counts import state_gauges
 
 
 @dataclass
@@ -28,7 +29,7 @@ class WarehouseOps:
 
     def gauges(self) -> dict[str, object]:
         with self._sessions() as session:
-            return queries.state_gauges(session)
+            return state_gauges(session)
 
     def claim_outbox(self, worker: str, limit: int = 500) -> list[Claimed]:
         with self._sessions.begin() as session:

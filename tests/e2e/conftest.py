@@ -20,7 +20,7 @@ from pipeline.harness.topics_admin import ensure_topics
 from pipeline.harness.worker_process import WorkerProcess, settings_env
 from pipeline.warehouse.engine import make_engine
 from pipeline.warehouse.migrate import upgrade
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 
 
 @dataclass

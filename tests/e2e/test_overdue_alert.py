@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 
 from pipeline.harness.broker import EmbeddedBroker
 from pipeline.harness.worker_process import WorkerProcess, wait_until
-from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
-from pipeline.warehouse.queries import state_gauges
+from pipeline.warehouse.read.cases import stalled_dealers
+from pipeline.warehouse.read.counts import state_gauges
 from pipeline.warehouse.watermark import read_watermark
 from producers.publisher import publish_all
 from producers.simulator import SimulationConfig, simulate
@@ -98,7 +98,7 @@ def stalled(engine: Engine) -> list[str]:
     with session_factory(engine)() as session:
         now = read_watermark(session)
         assert now is not None
-        return views.stalled_dealers(session, now)
+        return stalled_dealers(session, now)
 
 
 def test_the_alert_stays_quiet_on_a_healthy_world_and_fires_when_a_dealer_stops_acting(

@@ -14,9 +14,9 @@ import pytest
 
 from pipeline.harness.broker import EmbeddedBroker
 from pipeline.harness.worker_process import wait_until
-from pipeline.loop_read import read_corrective_actions
-from pipeline.warehouse import views
 from pipeline.warehouse.engine import session_factory
+from pipeline.warehouse.read.flags import flags as stored_flags
+from pipeline.warehouse.read.loop import read_corrective_actions
 from producers.publisher import publish_all
 from producers.simulator import SimulationConfig, ground_truth
 from schemas.product import FlagTriaged
@@ -70,7 +70,7 @@ def test_a_confirmed_flag_is_verified_by_a_working_fix_and_reopened_by_a_failing
 
     def flagged() -> bool:
         with session_factory(loop_pipeline.engine)() as session:
-            found = {(f["variant"], f["component"]) for f in views.flags(session, "all")}
+            found = {(f["variant"], f["component"]) for f in stored_flags(session, "all")}
         return all(("rev D", c) in found for c in truth)
 
     wait_until(
@@ -88,7 +88,7 @@ def test_a_confirmed_flag_is_verified_by_a_working_fix_and_reopened_by_a_failing
         what="detection caught up",
     )
     with session_factory(loop_pipeline.engine)() as session:
-        first = sorted(views.flags(session, "all"), key=lambda f: f["first_raised_at"])
+        first = sorted(stored_flags(session, "all"), key=lambda f: f["first_raised_at"])
     raised: dict[tuple[str, str], str] = {}
     for f in first:
         raised.setdefault((f["variant"], f["component"]), f["flag_id"])

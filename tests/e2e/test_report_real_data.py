@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bench.report_build import real_events
 from pipeline.harness.worker_process import settings_env, wait_until
-from pipeline.reports import ReportData, build_report, write_report
+from pipeline.reports import ReportData, build_report, report_scope, write_report
+from pipeline.warehouse.read.report import read_report
 from pipeline.warehouse.tables import ComplaintRow, DefectFlagRow, RepairRow, SignatureCountRow
 from pipeline.warehouse.watermark import read_watermark
 from tests.e2e.conftest import Pipeline
@@ -121,7 +122,8 @@ def test_real_complaints_make_a_small_report_whose_numbers_and_charts_match_the_
             for f in open_flags
         }
 
-    data = build_report(warehouse, since=None, brand=None, model=None, now=now)
+    scope = report_scope(since=None, brand=None, model=None, now=now)
+    data = build_report(read_report(warehouse, scope))
     path = write_report(data, "html", tmp_path / "out")
     html = path.read_text(encoding="utf-8")
 

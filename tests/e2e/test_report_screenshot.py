@@ -11,7 +11,8 @@ import pytest
 from matplotlib import image
 from sqlalchemy import Engine
 
-from pipeline.reports import build_report, write_report
+from pipeline.reports import build_report, report_scope, write_report
+from pipeline.warehouse.read.report import read_report
 from tests.integration.test_reports import NOW, SINCE, seed_known_warehouse
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +45,8 @@ def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def report_html(warehouse: Engine, tmp_path: Path) -> Path:
     seed_known_warehouse(warehouse)
-    report = build_report(warehouse, since=SINCE, brand=None, model=None, now=NOW)
+    scope = report_scope(since=SINCE, brand=None, model=None, now=NOW)
+    report = build_report(read_report(warehouse, scope))
     return write_report(report, "html", tmp_path / "out")
 
 

@@ -24,10 +24,12 @@ from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
 from pipeline.reports.voice import case_book
 from pipeline.warehouse import tables as t
-from pipeline.warehouse import views
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
-from pipeline.warehouse.queries import state_gauges
+from pipeline.warehouse.read.case_book import case_book_lines
+from pipeline.warehouse.read.cases import stalled_dealers
+from pipeline.warehouse.read.counts import state_gauges
+from pipeline.warehouse.read.dealers import dealer_facts
 from pipeline.warehouse.watermark import read_watermark
 from producers.simulator import SimulationConfig, simulate
 from schemas.codec import encode
@@ -78,7 +80,7 @@ def test_desks_close_most_cases_on_the_customers_word_for_every_reason(healthy: 
     with session_factory(healthy)() as session:
         now = read_watermark(session)
         assert now is not None
-        book = case_book(session, Scope(None, None, None, now))
+        book = case_book(case_book_lines(session, Scope(None, None, None, now)), now)
         closed = Counter(
             session.scalars(select(t.CaseRow.reason).where(t.CaseRow.status == "closed"))
         )
@@ -96,12 +98,9 @@ def test_the_overdue_tail_sits_at_franchised_dealers_and_the_alert_stays_quiet(
     with session_factory(healthy)() as session:
         now = read_watermark(session)
         assert now is not None
-        lines = {
-            line.key: line
-            for line in dealer_kpis(session, Scope(None, None, None, now))
-            if line.by == "ownership"
-        }
-        assert views.stalled_dealers(session, now) == []
+        facts = dealer_facts(session, Scope(None, None, None, now))
+        assert stalled_dealers(session, now) == []
+    lines = {line.key: line for line in dealer_kpis(facts, now) if line.by == "ownership"}
     owned, franchised = lines["owned"], lines["franchised"]
     assert owned.cases > 100
     assert franchised.cases > 100
@@ -123,7 +122,7 @@ def test_a_dealer_whose_desk_stops_acting_is_stalled_and_raises_the_alert(
         with session_factory(idle)() as session:
             now = read_watermark(session)
             assert now is not None
-            assert views.stalled_dealers(session, now) == [busiest]
+            assert stalled_dealers(session, now) == [busiest]
         assert stalled_gauge(idle) == 1
     finally:
         idle.dispose()

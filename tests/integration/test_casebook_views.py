@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from pipeline.casebook import CaseState, Rules, apply_batch, load_rules
 from pipeline.warehouse import casebook_store as store
-from pipeline.warehouse import views
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.read import cases as views
 from schemas.base import Event
 from tests.helpers import aftersales
 from tests.unit.casebook.casebook_events import DAY, T0, complaint, confirmation, repair

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from pipeline.common.records import Message, headers_from_json
 from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import session_factory
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 from pipeline.warehouse.tables import ArchivedEvent, OutboxRow
 from schemas.topics import Topics
 from tests.conftest import both_warehouses

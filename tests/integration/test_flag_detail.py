@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.enrichment import load_taxonomy
 from pipeline.reports.flag_detail import flag_detail
+from pipeline.warehouse.read.flag_detail import read_flag_detail
 from pipeline.warehouse.tables import ComponentRow, SignatureCountRow, UnitRow
 from pipeline.warehouse.watermark import advance_watermark
 from schemas.flag_detail import FlagDetail
@@ -70,7 +71,7 @@ def seed(engine: Engine) -> None:
 
 def detail(engine: Engine, flag_id: str) -> dict[str, Any]:
     with Session(engine) as session:
-        return flag_detail(session, flag_id, now=NOW, taxonomy=load_taxonomy())
+        return flag_detail(read_flag_detail(session, flag_id, now=NOW), load_taxonomy())
 
 
 @both_warehouses()

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from pipeline.casebook.kpis import KpiRow
 from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
-from pipeline.warehouse.answers import scored_answers
+from pipeline.warehouse.read.answers import scored_answers
+from pipeline.warehouse.read.dealers import dealer_facts
 from pipeline.warehouse.tables import DealerRow, FeedbackRow, FollowUpRow, TicketRow, UnitRow
 from tests.conftest import both_warehouses
 from tests.helpers import aftersales
@@ -132,7 +133,8 @@ def seed(engine: Engine) -> None:
 
 def kpis(engine: Engine) -> dict[tuple[str, str], KpiRow]:
     with Session(engine) as session:
-        return {(r.by, r.key): r for r in dealer_kpis(session, Scope(None, None, None, NOW))}
+        facts = dealer_facts(session, Scope(None, None, None, NOW))
+    return {(r.by, r.key): r for r in dealer_kpis(facts, NOW)}
 
 
 @both_warehouses()

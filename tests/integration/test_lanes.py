@@ -20,7 +20,7 @@ from pipeline.common.records import Message
 from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 from pipeline.warehouse.tables import CaseRow, CaseTimelineRow, FollowUpRow, SignatureCountRow
 from pipeline.warehouse.watermark import read_watermark
 from producers.simulator import SimulationConfig, simulate

@@ -13,10 +13,10 @@ from pipeline.common.config import Settings
 from pipeline.common.records import Message
 from pipeline.detection import FlagEpisode, Signature
 from pipeline.jobs.batch.processor import BatchProcessor
-from pipeline.loop_read import read_corrective_actions, read_product_loop
 from pipeline.warehouse import detection_store
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.read.loop import read_corrective_actions, read_product_loop
 from pipeline.warehouse.tables import CorrectiveActionRow, FlagDecisionRow
 from schemas.codec import encode
 from schemas.events import FAMILY_OF_TYPE, InboundEvent

@@ -18,7 +18,7 @@ from pipeline.jobs.batch.model import Batch
 from pipeline.jobs.batch.processor import BatchProcessor
 from pipeline.jobs.batch.quarantine import WarehouseUnreachable
 from pipeline.warehouse.engine import make_engine, session_factory
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 from pipeline.warehouse.tables import ArchivedEvent, DeadLetterRow
 from pipeline.warehouse.unit_of_work import SqlUnitOfWork
 from schemas.codec import encode_batch

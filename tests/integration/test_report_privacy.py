@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.reports import build_report, write_report
+from pipeline.reports import build_report, report_scope, write_report
+from pipeline.warehouse.read.report import read_report
 from tests.conftest import both_warehouses
 from tests.integration.test_reports import NOW, _complaint, _flag
 
@@ -40,7 +41,8 @@ def test_verbatims_from_the_warehouse_hold_no_customer_id_or_contact(
     with Session(warehouse) as session, session.begin():
         session.add_all(rows)
 
-    report = build_report(warehouse, since=None, brand=None, model=None, now=NOW)
+    scope = report_scope(since=None, brand=None, model=None, now=NOW)
+    report = build_report(read_report(warehouse, scope))
 
     assert report.flags[0].verbatims == [
         "Kundennummer [id], Gerät [id], TEL [phone]",

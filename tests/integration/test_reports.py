@@ -18,12 +18,16 @@ from pipeline.reports import (
     ReportData,
     build_report,
     report_published,
+    report_scope,
     report_summary,
     write_report,
 )
 from pipeline.reports.flags import flag_sections
 from pipeline.reports.quality import pareto, repeat_repairs
 from pipeline.reports.scope import Scope
+from pipeline.warehouse.read.flags import report_flags
+from pipeline.warehouse.read.quality import failure_counts, repairs_with_parts
+from pipeline.warehouse.read.report import read_report
 from pipeline.warehouse.tables import (
     CaseRow,
     ComplaintRow,
@@ -319,7 +323,18 @@ def seed_known_warehouse(engine: Engine) -> None:
 
 def build(engine: Engine, **kw: Any) -> ReportData:
     seed_known_warehouse(engine)
-    return build_report(engine, since=kw.pop("since", SINCE), brand=None, model=None, now=NOW, **kw)
+    return report_of(engine, since=kw.pop("since", SINCE), **kw)
+
+
+def report_of(
+    engine: Engine,
+    since: date | None = None,
+    brand: str | None = None,
+    model: str | None = None,
+    **kw: Any,
+) -> ReportData:
+    scope = report_scope(since=since, brand=brand, model=model, now=NOW)
+    return build_report(read_report(engine, scope, **kw))
 
 
 @both_warehouses()
@@ -437,7 +452,7 @@ def test_every_format_renders_without_personal_data(warehouse: Engine, tmp_path:
 def test_brand_and_model_filters_narrow_the_report(warehouse: Engine) -> None:
     seed_known_warehouse(warehouse)
 
-    report = build_report(warehouse, since=None, brand="Acme", model="Heat 10", now=NOW)
+    report = report_of(warehouse, brand="Acme", model="Heat 10")
 
     assert [f.flag_id for f in report.flags] == ["F4"]
     assert [(p.model, p.total) for p in report.pareto] == [("Heat 10", 1)]
@@ -447,7 +462,7 @@ def test_brand_and_model_filters_narrow_the_report(warehouse: Engine) -> None:
 
 @both_warehouses()
 def test_report_of_an_empty_warehouse_still_renders(warehouse: Engine, tmp_path: Path) -> None:
-    report = build_report(warehouse, since=None, brand=None, model=None, now=NOW)
+    report = report_of(warehouse)
 
     assert (report.flags, report.pareto, report.kpis) == ([], [], [])
     assert report.case_book.median_days_to_confirmed is None
@@ -481,10 +496,12 @@ def test_rankings_keep_their_top_and_the_true_totals_and_json_keeps_everything(
     scope = Scope(since=SINCE, brand=None, model=None, now=NOW)
 
     with Session(warehouse) as session:
-        top, totals = flag_sections(session, scope, limit=1)
-        models, pareto_totals = pareto(session, scope, models=1)
-        repeats = repeat_repairs(session, scope, limit=1)
-    complete = build_report(warehouse, since=SINCE, brand=None, model=None, now=NOW, complete=True)
+        flags, totals = report_flags(session, scope, limit=1)
+        failures, fitted = failure_counts(session, scope), repairs_with_parts(session, scope)
+    top = flag_sections(flags)
+    models, pareto_totals = pareto(failures, models=1)
+    repeats = repeat_repairs(fitted, limit=1)
+    complete = report_of(warehouse, since=SINCE, complete=True)
 
     assert [f.flag_id for f in top] == ["F1"]
     assert totals == FlagTotals(open=2, open_serious=1, closed=1)

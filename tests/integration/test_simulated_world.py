@@ -12,6 +12,7 @@ from pipeline.reports.dealers import dealer_kpis
 from pipeline.reports.scope import Scope
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.read.dealers import dealer_facts
 from pipeline.warehouse.watermark import read_watermark
 from producers.simulator import SimulationConfig, simulate
 from schemas.codec import encode
@@ -44,11 +45,8 @@ def test_franchised_dealers_fitting_non_genuine_parts_show_more_repeat_repairs(
     with session_factory(engine)() as session:
         now = read_watermark(session)
         assert now is not None
-        lines = {
-            line.key: line
-            for line in dealer_kpis(session, Scope(None, None, None, now))
-            if line.by == "ownership"
-        }
+        facts = dealer_facts(session, Scope(None, None, None, now))
+    lines = {line.key: line for line in dealer_kpis(facts, now) if line.by == "ownership"}
     franchised, owned = lines["franchised"], lines["owned"]
     assert franchised.repairs_with_serial > 120
     assert owned.repairs_with_serial > 120

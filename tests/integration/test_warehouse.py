@@ -12,7 +12,7 @@ from pipeline.jobs.batch.decode import decode_batch
 from pipeline.jobs.batch.model import BatchOutcome
 from pipeline.warehouse.engine import make_engine, session_factory
 from pipeline.warehouse.migrate import SchemaOutOfDate, require_current
-from pipeline.warehouse.queries import table_counts
+from pipeline.warehouse.read.counts import table_counts
 from pipeline.warehouse.tables import DeadLetterRow, TicketRow
 from schemas.topics import Topics
 from tests.conftest import both_warehouses

@@ -1,4 +1,4 @@
-"""Read-side queries the CLI and reports share."""
+"""Rows per warehouse table and the counts behind the ops gauges."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 
 def state_gauges(session: Session) -> dict[str, Any]:
     """Counts for ops gauges, judged at the event-time watermark."""
+    from pipeline.warehouse.read.cases import stalled_dealers
     from pipeline.warehouse.tables import CaseRow, DefectFlagRow, FollowUpRow, OutboxRow
-    from pipeline.warehouse.views import stalled_dealers
     from pipeline.warehouse.watermark import read_watermark
 
     now = read_watermark(session)

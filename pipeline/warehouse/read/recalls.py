@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.reports.scope import under
+from pipeline.warehouse.read.scope import under
 from pipeline.warehouse.tables import RecallRow
 from schemas.flag_detail import Recall
 

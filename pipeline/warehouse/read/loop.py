@@ -1,4 +1,4 @@
-"""Read the product loop from the warehouse: every flag's standing and every action's verdict."""
+"""The product loop: every flag's standing and every corrective action's verdict."""
 
 from __future__ import annotations
 

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.reports.readings import Answer
 from pipeline.warehouse.tables import DealerRow, FeedbackRow, RepairRow, TicketRow, UnitRow
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One CSAT and/or NPS answer with the market and dealer it counts toward (None: unknown)."""
-
-    market: str | None
-    dealer_id: str | None
-    answered_at: datetime
-    csat: int | None
-    nps: int | None
 
 
 def scored_answers(

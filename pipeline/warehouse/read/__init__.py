@@ -1,0 +1,1 @@
+"""The warehouse's read side: the queries behind the CLI's views, the report and the ops gauges."""
