@@ -3,8 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# Test processes: most of a test's time is spent waiting on brokers and workers, so two share two cores well.
-TEST_WORKERS ?= 2
+# Test processes: most of a test's time is spent waiting on brokers and workers, so three share two cores well.
+TEST_WORKERS ?= 3
 SYSTEM_PACKAGES := chromium prometheus kcat
 
 .DEFAULT_GOAL := help
