@@ -55,12 +55,15 @@ def handle_batch(
         for step in steps.before_archive:
             step(work)
     _archive(work)
+    latest = max((a.event.occurred_at for a in work.new), default=None)
+    if latest is not None:
+        work.event_time = uow.clocks.watermark_after(latest)
     _project(work)
     for stage in steps.after_archive:
         stage(work)
     claimed = uow.outbox.add(work.outbox, now, claimant)
-    if work.event_time is not None:
-        uow.clocks.advance_watermark(max(a.event.occurred_at for a in work.new))
+    if latest is not None:
+        uow.clocks.advance_watermark(latest)
     return BatchOutcome(
         archived=len(work.new),
         duplicates=len(batch.accepted) - len(work.new),
@@ -92,15 +95,10 @@ def _first_of_each(accepted: Sequence[Accepted]) -> list[Accepted]:
 
 def _archive(work: Batch) -> None:
     """Archive the events; those archived before drop out of the batch."""
-    # Pseudonymisation may have replaced events: read them again.
-    candidates = _first_of_each(work.new)
-    rows = [_archive_row(a, work.now, work.enrichment.get(a.event.id_text)) for a in candidates]
+    # Read after the steps before archiving: pseudonymisation may have replaced events.
+    rows = [_archive_row(a, work.now, work.enrichment.get(a.event.id_text)) for a in work.new]
     new_ids = work.uow.archive.add_events(rows)
-    work.new = [a for a in candidates if a.event.id_text in new_ids]
-    if work.new:
-        work.event_time = work.uow.clocks.watermark_after(
-            max(a.event.occurred_at for a in work.new)
-        )
+    work.new = [a for a in work.new if a.event.id_text in new_ids]
 
 
 def _project(work: Batch) -> None:
